@@ -1,0 +1,3 @@
+from ismart.cli import main
+
+main()

@@ -1,0 +1,424 @@
+"""The screening dossier: what a site knows about one patient (the input contract).
+
+The shape follows ``spec/dossier-example.yaml``. Every section and field is optional: an absent
+value is reported as missing by the engine, never assumed. Values that are present are checked
+hard: a wrong type, an impossible number, a lab value without its unit or a date in the future
+is a :class:`~ismart.errors.DossierError` naming the field.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+
+from ismart import calculators
+from ismart.errors import DossierError
+from ismart.molecular.protein import HgvsError, parse_protein_change
+
+
+def _date_or_datetime(value: Any) -> Any:
+    """Keep a calendar date a date and a timestamp a datetime (YAML gives both as text or objects)."""
+    if isinstance(value, datetime | date) or value is None:
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+                return date.fromisoformat(text)
+            return datetime.fromisoformat(text)
+        except ValueError as exc:
+            raise ValueError(f"not an ISO 8601 date or datetime: {value!r}") from exc
+    raise ValueError(f"not a date: {value!r}")
+
+
+DateOrTime = Annotated[date | datetime | None, BeforeValidator(_date_or_datetime)]
+Positive = Annotated[float, Field(gt=0)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Patient(_Section):
+    id: str | None = None
+    sex: Literal["female", "male"] | None = None
+    birth_date: date | None = None
+    weight_kg: Annotated[float, Field(gt=0, le=300)] | None = None
+    height_cm: Annotated[float, Field(gt=20, le=250)] | None = None
+    measured_on: date | None = None
+    site: str | None = None
+    inclusion_date: date | None = None
+
+
+class Diagnosis(_Section):
+    disease: Literal["ALL", "LBL"] | None = None
+    lineage: Literal["B", "T"] | None = None
+    first_diagnosis_date: date | None = None
+    status: Literal["relapsed", "refractory"] | None = None
+    cns_status: Literal["CNS1", "CNS2", "CNS3"] | None = None
+
+
+class Consent(_Section):
+    signed_on: date | None = None
+    signed_by: Literal["parents", "legal_representative", "patient"] | None = None
+    assent: Literal["obtained", "not_applicable", "refused"] | None = None
+
+
+class Performance(_Section):
+    scale: Literal["lansky", "karnofsky"] | None = None
+    score: Annotated[int, Field(ge=0, le=100, multiple_of=10)] | None = None
+    assessed_on: date | None = None
+
+
+class Variant(_Section):
+    gene: str
+    hgvs_p: str | None = None
+    hgvs_c: str | None = None
+    type: str | None = None
+    exon: Annotated[int, Field(ge=1)] | None = None
+    vaf: Annotated[float, Field(ge=0, le=1)] | None = None
+
+
+class Fusion(_Section):
+    five_prime: str
+    three_prime: str
+    in_frame: bool | None = None
+    retains_kinase_domain: bool | None = None
+
+
+CopyNumberCall = Literal[
+    "homozygous_deletion", "heterozygous_deletion", "deletion", "amplification", "gain"
+]
+
+
+class CopyNumber(_Section):
+    gene: str
+    call: CopyNumberCall
+
+
+class Expression(_Section):
+    gene: str
+    status: Literal["high", "normal"]
+
+
+class DrugResponse(_Section):
+    drug: str
+    ic50_nM: Annotated[float, Field(gt=0)] | None = None
+    central_lab: bool | None = None
+
+
+class Profiling(_Section):
+    sample_date: date | None = None
+    timepoint: Literal["relapse", "refractory", "first_diagnosis"] | None = None
+    methods: list[str] | None = None
+    flow_cytometry: bool | None = None
+    lab: str | None = None
+    variants: list[Variant] | None = None
+    fusions: list[Fusion] | None = None
+    copy_number: list[CopyNumber] | None = None
+    expression: list[Expression] | None = None
+    drug_response: list[DrugResponse] | None = None
+
+
+class Lab(_Section):
+    test: str
+    value: float | None = None
+    unit: str | None = None
+    uln: Positive | None = None
+    lln: float | None = None
+    result: Literal["negative", "positive"] | None = None
+    collected_at: DateOrTime = None
+
+
+class Echo(_Section):
+    date: date | None = None
+    shortening_fraction_pct: Annotated[float, Field(gt=0, lt=100)] | None = None
+    lvef_pct: Annotated[float, Field(gt=0, lt=100)] | None = None
+
+
+class Ecg(_Section):
+    date: date | None = None
+    qt_ms: Annotated[float, Field(gt=100, lt=1000)] | None = None
+    heart_rate_bpm: Annotated[float, Field(gt=10, lt=400)] | None = None
+    rr_ms: Annotated[float, Field(gt=100, lt=3000)] | None = None
+    qtcf_ms: Annotated[float, Field(gt=100, lt=1000)] | None = None
+
+
+class Cardiac(_Section):
+    echo: Echo | None = None
+    ecg: Ecg | None = None
+    significant_arrhythmia: bool | None = None
+
+
+class Reproductive(_Section):
+    childbearing_potential: bool | None = None
+    sexually_active: bool | None = None
+    willing_to_use_effective_contraception: bool | None = None
+    breastfeeding: bool | None = None
+
+
+class ToxicityDetail(_Section):
+    term: str
+    grade: Annotated[int, Field(ge=1, le=5)]
+    investigator_judges_not_relevant: bool | None = None
+
+
+class Conditions(_Section):
+    gilbert_syndrome: bool | None = None
+    hepatic_dysfunction_due_to_disease: bool | None = None
+    gi_impairment_affecting_absorption: bool | None = None
+    able_to_swallow_capsules: bool | None = None
+    oral_alternative: Literal["oral_solution", "dissolved_tablets", "feeding_tube"] | None = None
+    severe_concomitant_disease: bool | None = None
+    unable_to_comply: bool | None = None
+    hypersensitivity_to_study_drugs: bool | None = None
+    bone_disorder_history: bool | None = None
+    pml_history: bool | None = None
+    growth_retardation_history: bool | None = None
+    retinal_vein_occlusion_or_csr: bool | None = None
+    active_tuberculosis: bool | None = None
+    unresolved_toxicity_grade2_plus: bool | None = None
+    unresolved_toxicity_details: list[ToxicityDetail] | None = None
+    gvhd: Literal["none", "acute", "chronic"] | None = None
+    gvhd_grade: Annotated[int, Field(ge=1, le=4)] | None = None
+    gvhd_treatment_or_prophylaxis: bool | None = None
+
+
+class Covid(_Section):
+    recent_positive_test: bool | None = None
+    last_positive_test: date | None = None
+    negative_pcr_after_positive: date | None = None
+    symptoms_resolved_on: date | None = None
+    recent_contact: bool | None = None
+    last_contact: date | None = None
+    pcr_after_contact: date | None = None
+    symptoms: bool | None = None
+
+
+TestResult = Literal["negative", "positive", "unknown"]
+
+
+class Infections(_Section):
+    hiv: TestResult | None = None
+    hepatitis_b_active: TestResult | None = None
+    hepatitis_c_active: TestResult | None = None
+    uncontrolled_infection: bool | None = None
+    covid: Covid | None = None
+
+
+TherapyClass = Literal[
+    "chemotherapy",
+    "steroid",
+    "immunotherapy",
+    "monoclonal_antibody",
+    "investigational",
+    "targeted",
+    "cell_therapy",
+]
+
+
+class PriorTherapy(_Section):
+    agent: str
+    therapy_class: TherapyClass | None = Field(default=None, alias="class")
+    route: str | None = None
+    first_dose: date | None = None
+    last_dose: DateOrTime = None
+    regimen: str | None = None
+    half_life_days: Positive | None = None
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Radiotherapy(_Section):
+    end_date: date | None = None
+    palliative: bool | None = None
+
+
+class Hsct(_Section):
+    type: Literal["allogeneic", "autologous"] | None = None
+    date: date | None = None
+    immunosuppression_until: date | None = None
+
+
+class Surgery(_Section):
+    date: date | None = None
+    procedure: str | None = None
+    major: bool | None = None
+
+
+class Medication(_Section):
+    name: str
+    route: str | None = None
+    required_during_study: bool | None = None
+
+
+class Diet(_Section):
+    grapefruit_or_seville_orange_or_starfruit_last: DateOrTime | Literal["never"] = None
+
+
+class Dossier(_Section):
+    patient: Patient = Patient()
+    diagnosis: Diagnosis = Diagnosis()
+    planned_c1d1: date | None = None
+    consent: Consent = Consent()
+    performance: Performance = Performance()
+    profiling: Profiling | None = None
+    labs: list[Lab] | None = None
+    cardiac: Cardiac = Cardiac()
+    reproductive: Reproductive = Reproductive()
+    conditions: Conditions = Conditions()
+    infections: Infections = Infections()
+    prior_therapy: list[PriorTherapy] | None = None
+    radiotherapy: list[Radiotherapy] | None = None
+    hsct: list[Hsct] | None = None
+    surgery: list[Surgery] | None = None
+    current_medications: list[Medication] | None = None
+    diet: Diet = Diet()
+
+
+# Lab tests whose units the engine converts; any other test is kept but not interpreted.
+_LAB_UNIT_CHECKS = {
+    "creatinine": calculators.creatinine_mg_dl,
+    "bilirubin_direct": calculators.bilirubin_mg_dl,
+    "bilirubin_total": calculators.bilirubin_mg_dl,
+}
+_ENZYME_UNITS = {"u/l", "iu/l"}
+_GFR_UNITS = {"ml/min/1.73m2", "ml/min/1.73m²", "ml/min/1.73 m2"}
+
+
+def _check_lab(index: int, lab: Lab) -> None:
+    field = f"labs[{index}]"
+    if lab.value is None:
+        return
+    if not lab.unit:
+        raise DossierError(f"{field}.unit", f"{lab.test} value {lab.value} has no unit")
+    unit = lab.unit.replace(" ", "").lower()
+    if lab.test in _LAB_UNIT_CHECKS:
+        try:
+            _LAB_UNIT_CHECKS[lab.test](1.0, lab.unit)
+        except ValueError as exc:
+            raise DossierError(f"{field}.unit", str(exc)) from None
+    elif lab.test in ("alt", "ast") and unit not in _ENZYME_UNITS:
+        raise DossierError(f"{field}.unit", f"{lab.test} must be in U/L, not {lab.unit!r}")
+    elif lab.test == "gfr_measured" and unit not in {u.replace(" ", "") for u in _GFR_UNITS}:
+        raise DossierError(f"{field}.unit", f"gfr_measured must be in mL/min/1.73m2, not {lab.unit!r}")
+    if lab.value < 0:
+        raise DossierError(f"{field}.value", f"{lab.test} cannot be negative ({lab.value})")
+
+
+def _as_date(value: date | datetime) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def _past_dates(dossier: Dossier) -> Iterator[tuple[str, date | datetime | None]]:
+    """Dates that record something that has already happened."""
+    yield "patient.birth_date", dossier.patient.birth_date
+    yield "patient.measured_on", dossier.patient.measured_on
+    yield "diagnosis.first_diagnosis_date", dossier.diagnosis.first_diagnosis_date
+    yield "consent.signed_on", dossier.consent.signed_on
+    yield "performance.assessed_on", dossier.performance.assessed_on
+    if dossier.profiling is not None:
+        yield "profiling.sample_date", dossier.profiling.sample_date
+    for i, lab in enumerate(dossier.labs or []):
+        yield f"labs[{i}].collected_at", lab.collected_at
+    if dossier.cardiac.echo is not None:
+        yield "cardiac.echo.date", dossier.cardiac.echo.date
+    if dossier.cardiac.ecg is not None:
+        yield "cardiac.ecg.date", dossier.cardiac.ecg.date
+    for i, therapy in enumerate(dossier.prior_therapy or []):
+        yield f"prior_therapy[{i}].first_dose", therapy.first_dose
+        yield f"prior_therapy[{i}].last_dose", therapy.last_dose
+    for i, rt in enumerate(dossier.radiotherapy or []):
+        yield f"radiotherapy[{i}].end_date", rt.end_date
+    for i, hsct in enumerate(dossier.hsct or []):
+        yield f"hsct[{i}].date", hsct.date
+    for i, surgery in enumerate(dossier.surgery or []):
+        yield f"surgery[{i}].date", surgery.date
+    last = dossier.diet.grapefruit_or_seville_orange_or_starfruit_last
+    if last != "never":
+        yield "diet.grapefruit_or_seville_orange_or_starfruit_last", last
+
+
+def check_consistency(dossier: Dossier, *, as_of: date) -> None:
+    """Refuse values no real record can hold: events in the future, lab values without units."""
+    for field, value in _past_dates(dossier):
+        if value is not None and _as_date(value) > as_of:
+            raise DossierError(field, f"{_as_date(value)} is in the future (today is {as_of})")
+    birth = dossier.patient.birth_date
+    first = dossier.diagnosis.first_diagnosis_date
+    if birth is not None and first is not None and first < birth:
+        raise DossierError("diagnosis.first_diagnosis_date", f"{first} is before birth ({birth})")
+    for i, therapy in enumerate(dossier.prior_therapy or []):
+        if therapy.first_dose and therapy.last_dose and _as_date(therapy.last_dose) < therapy.first_dose:
+            raise DossierError(f"prior_therapy[{i}].last_dose", "is before first_dose")
+    for i, lab in enumerate(dossier.labs or []):
+        _check_lab(i, lab)
+    variants = dossier.profiling.variants if dossier.profiling is not None else None
+    for i, variant in enumerate(variants or []):
+        if variant.hgvs_p:
+            try:
+                parse_protein_change(variant.hgvs_p)
+            except HgvsError as exc:
+                raise DossierError(f"profiling.variants[{i}].hgvs_p", str(exc)) from None
+
+
+_UNION_FIELDS = {"collected_at", "last_dose", "grapefruit_or_seville_orange_or_starfruit_last"}
+
+
+def _error_field(loc: tuple[int | str, ...]) -> str:
+    """Dotted path of a pydantic error location, without the union-branch tags it inserts."""
+    path = ""
+    last = ""
+    for item in loc:
+        if isinstance(item, int):
+            path += f"[{item}]"
+        elif last in _UNION_FIELDS:
+            continue  # e.g. ('labs', 0, 'collected_at', 'datetime'): 'datetime' is a branch tag
+        else:
+            path = f"{path}.{item}" if path else item
+            last = item
+    return path
+
+
+def from_mapping(data: Any, *, as_of: date) -> Dossier:
+    """Validate already-parsed dossier data; every problem is a one-line DossierError."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise DossierError("", "a dossier must be a mapping of sections (patient, labs, ...)")
+    try:
+        dossier = Dossier.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        got = first.get("input")
+        shown = "" if isinstance(got, dict | list) else f" (got {got!r})"
+        raise DossierError(_error_field(first["loc"]), f"{first['msg']}{shown}") from None
+    check_consistency(dossier, as_of=as_of)
+    return dossier
+
+
+def load(path: Path, *, as_of: date) -> Dossier:
+    """Read a dossier from a YAML or JSON file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise DossierError("", f"cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise DossierError("", f"{path} is not UTF-8 text") from None
+    try:
+        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+    except json.JSONDecodeError as exc:
+        raise DossierError("", f"{path}: invalid JSON at line {exc.lineno}: {exc.msg}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "syntax error"
+        raise DossierError("", f"{path}: invalid YAML{where}: {problem}") from None
+    return from_mapping(data, as_of=as_of)

@@ -1,0 +1,1 @@
+"""Eligibility: per-criterion evaluation, verdicts and the earliest possible C1D1."""

@@ -1,0 +1,93 @@
+"""Load and validate a protocol's data files (shipped package data or a site's own folder)."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from ismart.errors import ProtocolDataError
+from ismart.protocol.model import (
+    SCHEMA_VERSION,
+    Criterion,
+    Master,
+    Protocol,
+    SubProtocol,
+    SubProtocolFile,
+    TemplateRef,
+)
+
+DEFAULT_PROTOCOL = "hem_ismart"
+
+
+def _read(entry: Traversable | Path) -> Any:
+    try:
+        data = yaml.safe_load(entry.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ProtocolDataError(f"{entry.name}: cannot read protocol data: {exc}") from None
+    if not isinstance(data, dict):
+        raise ProtocolDataError(f"{entry.name}: expected a mapping at the top level")
+    version = data.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise ProtocolDataError(
+            f"{entry.name}: schema_version {version!r} is not supported (expected {SCHEMA_VERSION})"
+        )
+    return data
+
+
+def _validate(model: type[Master] | type[SubProtocolFile], data: Any, name: str) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors(include_url=False)[0]
+        where = ".".join(str(p) for p in err["loc"])
+        raise ProtocolDataError(f"{name}: {where}: {err['msg']}") from None
+
+
+def _resolve(master: Master, raw: SubProtocolFile, name: str) -> SubProtocol:
+    criteria: list[Criterion] = []
+    for item in raw.criteria:
+        if isinstance(item, TemplateRef):
+            template = master.templates.get(item.template)
+            if template is None:
+                raise ProtocolDataError(f"{name}: unknown criterion template {item.template!r}")
+            item = Criterion(
+                key=template.key,
+                number=item.number,
+                kind=template.kind,
+                label=template.label,
+                source=item.source,
+                rule=template.rule,
+            )
+        if item.source not in master.sources:
+            raise ProtocolDataError(f"{name}: criterion {item.key} cites unknown source {item.source!r}")
+        criteria.append(item)
+    for cited in (raw.status_source, raw.capacity.source, raw.sites_source):
+        if cited is not None and cited not in master.sources:
+            raise ProtocolDataError(f"{name}: cites unknown source {cited!r}")
+    fields = raw.model_dump(exclude={"criteria"})
+    return SubProtocol.model_validate({**fields, "criteria": criteria})
+
+
+def load_from(folder: Traversable | Path) -> Protocol:
+    """Load a protocol folder: master.yaml plus the sub-protocol files it lists."""
+    master = _validate(Master, _read(folder / "master.yaml"), "master.yaml")
+    subs: list[SubProtocol] = []
+    for sub_id in master.subprotocols:
+        name = f"{sub_id}.yaml"
+        raw = _validate(SubProtocolFile, _read(folder / name), name)
+        if raw.id != sub_id:
+            raise ProtocolDataError(f"{name}: id {raw.id!r} does not match its file name")
+        subs.append(_resolve(master, raw, name))
+    return Protocol(master=master, subprotocols=subs)
+
+
+@cache
+def load_protocol(name: str = DEFAULT_PROTOCOL) -> Protocol:
+    """The shipped protocol data, validated once per process."""
+    return load_from(resources.files("ismart") / "protocols" / name)

@@ -1,0 +1,435 @@
+"""Typed models of the protocol data files (protocols/<name>/*.yaml).
+
+A protocol is a master file plus one file per sub-protocol. Each criterion names its key (from the
+screening-output contract), its number in the sub-protocol's own document, its kind, a label in
+our own words, the source it comes from, and a rule: a typed leaf, or ``all`` / ``any`` / ``not``
+over rules. Readings of ambiguous wording are data too (``reading`` fields), shown in evidence.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = 1
+
+CriterionKey = Literal[
+    "age", "weight", "performance", "consent", "swallowing", "profiling", "alteration", "renal",
+    "bilirubin", "transaminases", "cardiac_function", "qtc", "pregnancy", "contraception",
+    "breastfeeding", "gi_function", "resistance_mutation", "hypersensitivity", "infection",
+    "concomitant_disease", "compliance", "prior_treatment", "prohibited_medication", "diet",
+    "unresolved_toxicity", "gvhd", "post_hsct_immunosuppression", "bone_disorder", "pml",
+    "growth_retardation", "tuberculosis", "retinal", "washout_chemotherapy",
+    "washout_radiotherapy", "washout_hsct", "washout_immunotherapy", "washout_antibody",
+    "washout_surgery", "recruitment",
+]
+RecruitmentStatus = Literal[
+    "recruiting", "not_yet_recruiting", "withdrawn", "suspended", "closed", "completed"
+]
+
+
+class _Data(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Duration(_Data):
+    years: int = 0
+    months: int = 0
+
+
+# ---- leaves -----------------------------------------------------------------------------
+
+
+class AgeRule(_Data):
+    type: Literal["age"]
+    min_at_diagnosis: Duration
+    max_at_diagnosis_below: Duration
+    review_at_diagnosis_below: Duration | None = None
+    max_at_inclusion_below: Duration
+    reading: str
+
+
+class WeightRule(_Data):
+    type: Literal["weight"]
+    min_kg: float | None = None
+    split_age_years: int | None = None
+    below_split_min_kg: float | None = None
+    above_split_min_kg: float | None = None
+    reading: str | None = None
+
+
+class PerformanceRule(_Data):
+    type: Literal["performance"]
+    min_score: int
+    lansky_up_to_completed_years: int
+
+
+class ConsentRule(_Data):
+    type: Literal["consent"]
+
+
+class SwallowingRule(_Data):
+    type: Literal["swallowing"]
+
+
+class ProfilingRule(_Data):
+    type: Literal["profiling"]
+    advanced: bool
+    advanced_methods: list[str]
+    reading: str
+
+
+class FlagRule(_Data):
+    """A yes/no fact of the dossier; ``excluded_when`` is the value that fails the criterion."""
+
+    type: Literal["flag"]
+    field: str
+    excluded_when: bool = True
+    only_sex: Literal["female", "male"] | None = None
+    ask: str
+
+
+class VariantMatch(_Data):
+    kind: Literal["variant"]
+    gene: str
+    classes: list[Literal["missense", "inframe", "truncating", "protein_altering", "itd"]] = []
+    changes: list[str] = []
+    positions: list[int] = []
+    hotspots: bool = False
+    domains: list[str] = []
+    flank: int = 0
+    exons: list[int] = []
+    review: bool = False
+    label: str
+
+
+class FusionMatch(_Data):
+    kind: Literal["fusion"]
+    gene: str
+    partner: str | None = None
+    position: Literal["three_prime", "five_prime", "any"] = "any"
+    needs_kinase_domain: bool = False
+    review: bool = False
+    label: str
+
+
+class CopyNumberMatch(_Data):
+    kind: Literal["copy_number"]
+    gene: str
+    calls: list[str]
+    review: bool = False
+    label: str
+
+
+class ExpressionMatch(_Data):
+    kind: Literal["expression"]
+    gene: str
+    status: Literal["high"]
+    review: bool = False
+    label: str
+
+
+class DrugResponseMatch(_Data):
+    kind: Literal["drug_response"]
+    drug: str
+    ic50_below_nM: float
+    central_lab_only: bool
+    review: bool = False
+    label: str
+
+
+MolecularMatch = Annotated[
+    VariantMatch | FusionMatch | CopyNumberMatch | ExpressionMatch | DrugResponseMatch,
+    Field(discriminator="kind"),
+]
+
+
+class AlterationRule(_Data):
+    type: Literal["alteration"]
+    pathway: str
+    matches: list[MolecularMatch]
+
+
+class ResistanceMutation(_Data):
+    gene: str
+    positions: list[int] = []
+    changes: list[str] = []
+    drug: str
+
+
+class ResistanceRule(_Data):
+    type: Literal["resistance"]
+    mutations: list[ResistanceMutation]
+
+
+class RenalCreatinineRule(_Data):
+    type: Literal["creatinine_uln"]
+    max_times_uln: float
+    window_hours: int
+
+
+class RenalSchwartzRule(_Data):
+    type: Literal["egfr_schwartz"]
+    min_ml_min_173: float
+    window_hours: int
+
+
+class MeasuredGfrRule(_Data):
+    type: Literal["gfr_measured"]
+    min_ml_min_173: float
+    window_hours: int
+
+
+class BilirubinRule(_Data):
+    type: Literal["bilirubin"]
+    max_times_uln: float
+    gilbert_max_times_uln: float
+    window_hours: int
+
+
+class TransaminaseRule(_Data):
+    type: Literal["transaminases"]
+    max_times_uln: float
+    window_hours: int
+
+
+class ShorteningFractionRule(_Data):
+    type: Literal["shortening_fraction"]
+    above_pct: float
+    young_below_years: int
+    young_above_pct: float
+
+
+class LvefRule(_Data):
+    type: Literal["lvef"]
+    min_pct: float
+
+
+class QtcRule(_Data):
+    type: Literal["qtc"]
+    max_ms: float
+
+
+class PregnancyRule(_Data):
+    type: Literal["pregnancy"]
+    test_window_days: int
+
+
+class ContraceptionRule(_Data):
+    type: Literal["contraception"]
+
+
+class InfectionRule(_Data):
+    type: Literal["infection"]
+    covid: bool
+    covid_contact_wait_days: int = 5
+
+
+class PriorTreatmentRule(_Data):
+    type: Literal["prior_treatment"]
+    agents: list[str]
+    combination: bool
+
+
+class ProhibitedMedicationRule(_Data):
+    type: Literal["prohibited_medication"]
+    classes: list[str]
+
+
+class DietRule(_Data):
+    type: Literal["diet"]
+    window_hours: int
+
+
+class ToxicityRule(_Data):
+    type: Literal["unresolved_toxicity"]
+    min_grade: int
+
+
+class GvhdRule(_Data):
+    type: Literal["gvhd"]
+    chronic_max_grade: int
+
+
+class ImmunosuppressionRule(_Data):
+    type: Literal["post_hsct_immunosuppression"]
+    months: int
+
+
+class ChemotherapyWashoutRule(_Data):
+    type: Literal["washout_chemotherapy"]
+    days: int
+    short_hours: int
+    short_agents: list[str]
+    short_oral_only: list[str]
+    short_classes: list[str]
+    intrathecal_exempt: bool
+
+
+class RadiotherapyWashoutRule(_Data):
+    type: Literal["washout_radiotherapy"]
+    days: int
+
+
+class HsctWashoutRule(_Data):
+    type: Literal["washout_hsct"]
+    autologous_months: int
+    allogeneic_months: int
+
+
+class ClassWashoutRule(_Data):
+    """Days since the last dose of any therapy of the given classes (immunotherapy, ...)."""
+
+    type: Literal["washout_classes"]
+    classes: list[str]
+    days: int
+    half_lives: float | None = None
+    unlisted_classes_review: list[str] = []
+
+
+class SurgeryWashoutRule(_Data):
+    type: Literal["washout_surgery"]
+    days: int
+    not_major: list[str]
+
+
+class OpenQuestion(_Data):
+    """A rule the public documents do not give: always UNKNOWN, with the question."""
+
+    type: Literal["open_question"]
+    question: str
+    collect: str | None = None
+
+
+# ---- composites -------------------------------------------------------------------------
+
+
+class AllRule(_Data):
+    type: Literal["all"]
+    rules: list[Rule]
+
+
+class AnyRule(_Data):
+    type: Literal["any"]
+    rules: list[Rule]
+
+
+class NotRule(_Data):
+    type: Literal["not"]
+    rule: Rule
+
+
+Rule = Annotated[
+    AgeRule | WeightRule | PerformanceRule | ConsentRule | SwallowingRule | ProfilingRule
+    | FlagRule | AlterationRule | ResistanceRule | RenalCreatinineRule | RenalSchwartzRule
+    | MeasuredGfrRule | BilirubinRule | TransaminaseRule | ShorteningFractionRule | LvefRule
+    | QtcRule | PregnancyRule | ContraceptionRule | InfectionRule | PriorTreatmentRule
+    | ProhibitedMedicationRule | DietRule | ToxicityRule | GvhdRule | ImmunosuppressionRule
+    | ChemotherapyWashoutRule | RadiotherapyWashoutRule | HsctWashoutRule | ClassWashoutRule
+    | SurgeryWashoutRule | OpenQuestion | AllRule | AnyRule | NotRule,
+    Field(discriminator="type"),
+]
+
+
+class Criterion(_Data):
+    key: CriterionKey
+    number: str | None
+    kind: Literal["inclusion", "exclusion"]
+    label: str
+    source: str
+    rule: Rule
+
+
+class CriterionTemplate(_Data):
+    """A criterion shared by several sub-protocols (the common ITCC template), without number."""
+
+    key: CriterionKey
+    kind: Literal["inclusion", "exclusion"]
+    label: str
+    rule: Rule
+
+
+class TemplateRef(_Data):
+    """A sub-protocol's use of a shared template, with its number in that sub-protocol's text."""
+
+    template: str
+    number: str | None
+    source: str
+
+
+class Site(_Data):
+    institution: str
+    city: str
+    country: str
+    status: RecruitmentStatus
+
+
+class Sourced(_Data):
+    value: int
+    source: str
+
+
+class _SubProtocolBase(_Data):
+    schema_version: int
+    id: str
+    name: str
+    registry_id: str | None
+    drugs: list[str]
+    intrathecal: list[str] = []
+    pathway: str
+    status: RecruitmentStatus
+    status_source: str
+    capacity: Sourced
+    priority: int | None = None
+    sites: list[Site] = []
+    sites_source: str | None = None
+
+
+class SubProtocolFile(_SubProtocolBase):
+    """A sub-protocol as written in its file: criteria may refer to master templates."""
+
+    criteria: list[Criterion | TemplateRef]
+
+
+class SubProtocol(_SubProtocolBase):
+    """A sub-protocol with every criterion resolved."""
+
+    criteria: list[Criterion]
+
+
+class Source(_Data):
+    title: str
+    url: str | None = None
+    as_of: str
+
+
+class Master(_Data):
+    schema_version: int
+    name: str
+    version: str
+    amendment: str
+    description: str
+    subprotocols: list[str]
+    sources: dict[str, Source]
+    templates: dict[str, CriterionTemplate]
+
+
+class Protocol(_Data):
+    master: Master
+    subprotocols: list[SubProtocol]
+
+    @property
+    def name(self) -> str:
+        return self.master.name
+
+    @property
+    def version(self) -> str:
+        return self.master.version
+
+
+AllRule.model_rebuild()
+AnyRule.model_rebuild()
+NotRule.model_rebuild()
+Criterion.model_rebuild()
+CriterionTemplate.model_rebuild()

@@ -1,0 +1,92 @@
+"""`ismart` as a user runs it: a real subprocess, exit codes, one-line errors, the three formats."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from conftest import DATA, EXAMPLES
+
+SCHEMA = json.loads((DATA / "screening-output.schema.json").read_text(encoding="utf-8"))
+
+
+def _ismart(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    exe = shutil.which("ismart", path=str(Path(sys.executable).parent))
+    command = [exe] if exe else [sys.executable, "-m", "ismart"]
+    env = {**os.environ, "COLUMNS": "120", "NO_COLOR": "1"}
+    return subprocess.run([*command, *args], capture_output=True, text=True, env=env, cwd=cwd,
+                          timeout=120, check=False)
+
+
+def test_screen_json_prints_the_contract() -> None:
+    run = _ismart("screen", str(EXAMPLES / "dossier-example.yaml"), "--format", "json")
+    assert run.returncode == 0, run.stderr
+    document = json.loads(run.stdout)
+    jsonschema.validate(document, SCHEMA)
+    assert document["patient_id"] == "NL-UTR-0007"
+
+
+def test_screen_text_names_blockers() -> None:
+    run = _ismart("screen", str(EXAMPLES / "dossier-example.yaml"), "--today", "2026-11-23")
+    assert run.returncode == 0, run.stderr
+    assert "prohibited_medication" in run.stdout
+    assert "NOT_ELIGIBLE" in run.stdout
+    assert "Recommendation" in run.stdout
+
+
+def test_screen_text_all_lists_met_criteria() -> None:
+    run = _ismart("screen", str(EXAMPLES / "d-kras-g12d-eligible.yaml"), "--all", "--today", "2026-03-09")
+    assert run.returncode == 0, run.stderr
+    assert "ELIGIBLE" in run.stdout and "washout_surgery" in run.stdout
+
+
+def test_screen_html_writes_a_self_contained_page(tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    run = _ismart("screen", str(EXAMPLES / "d-washout-delay.yaml"), "--format", "html", "-o", str(out),
+                  "--today", "2026-03-09")
+    assert run.returncode == 0, run.stderr
+    page = out.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>")
+    assert "2026-03-13" in page and "washout_chemotherapy" in page
+    assert "<script" not in page and "http" not in page.split("<footer>")[0].split("<body>")[1]
+
+
+def test_c1d1_override_moves_the_windows() -> None:
+    run = _ismart("screen", str(EXAMPLES / "d-washout-delay.yaml"), "--format", "json", "--c1d1",
+                  "2026-03-13", "--today", "2026-03-09")
+    d = next(s for s in json.loads(run.stdout)["subprotocols"] if s["id"] == "D")
+    assert d["verdict"] == "ELIGIBLE"
+
+
+@pytest.mark.parametrize(("content", "words"), [
+    ("patient:\n  weight_kg: -3\n", "patient.weight_kg"),
+    ("labs:\n  - {test: creatinine, value: 40}\n", "labs[0].unit"),
+    ("patient: [", "invalid YAML"),
+    ("prior_therapy:\n  - {agent: x, last_dose: 2999-01-01}\n", "future"),
+])
+def test_bad_dossier_is_one_line_exit_2(tmp_path: Path, content: str, words: str) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(content, encoding="utf-8")
+    run = _ismart("screen", str(path))
+    assert run.returncode == 2
+    assert words in run.stderr
+    assert "Traceback" not in run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1
+
+
+def test_missing_file_and_bad_option_exit_2(tmp_path: Path) -> None:
+    assert _ismart("screen", str(tmp_path / "nope.yaml")).returncode == 2
+    run = _ismart("screen", str(EXAMPLES / "dossier-example.yaml"), "--c1d1", "soon")
+    assert run.returncode == 2 and "--c1d1" in run.stderr
+
+
+def test_version() -> None:
+    run = _ismart("version")
+    assert run.returncode == 0 and "HEM-iSMART" in run.stdout
