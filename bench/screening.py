@@ -56,10 +56,14 @@ def main() -> None:
 
     print(f"protocol data load (first, cold): {load_ms:.1f} ms")
     print(f"dossier parse+validate (YAML):    {parse_ms:.2f} ms per dossier")
-    print(f"screen one dossier (in-process):  median {statistics.median(singles):.2f} ms, "
-          f"p95 {statistics.quantiles(singles, n=20)[18]:.2f} ms over {len(singles)} runs")
-    print(f"screen + JSON, batch of {args.batch}:     median {statistics.median(rates):.0f} dossiers/s "
-          f"(min {min(rates):.0f}, max {max(rates):.0f})")
+    print(
+        f"screen one dossier (in-process):  median {statistics.median(singles):.2f} ms, "
+        f"p95 {statistics.quantiles(singles, n=20)[18]:.2f} ms over {len(singles)} runs"
+    )
+    print(
+        f"screen + JSON, batch of {args.batch}:     median {statistics.median(rates):.0f} dossiers/s "
+        f"(min {min(rates):.0f}, max {max(rates):.0f})"
+    )
 
 
 if __name__ == "__main__":

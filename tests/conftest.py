@@ -34,8 +34,7 @@ def patch(data: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
     result = copy.deepcopy(data)
     for path, value in changes.items():
         steps: list[str | int] = [
-            name if name else (item if item == "+" else int(item))
-            for name, item in _STEP.findall(path)
+            name if name else (item if item == "+" else int(item)) for name, item in _STEP.findall(path)
         ]
         node: Any = result
         for step in steps[:-1]:

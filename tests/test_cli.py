@@ -21,8 +21,9 @@ def _ismart(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[
     exe = shutil.which("ismart", path=str(Path(sys.executable).parent))
     command = [exe] if exe else [sys.executable, "-m", "ismart"]
     env = {**os.environ, "COLUMNS": "120", "NO_COLOR": "1"}
-    return subprocess.run([*command, *args], capture_output=True, text=True, env=env, cwd=cwd,
-                          timeout=120, check=False)
+    return subprocess.run(
+        [*command, *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=120, check=False
+    )
 
 
 def test_screen_json_prints_the_contract() -> None:
@@ -49,8 +50,16 @@ def test_screen_text_all_lists_met_criteria() -> None:
 
 def test_screen_html_writes_a_self_contained_page(tmp_path: Path) -> None:
     out = tmp_path / "report.html"
-    run = _ismart("screen", str(EXAMPLES / "d-washout-delay.yaml"), "--format", "html", "-o", str(out),
-                  "--today", "2026-03-09")
+    run = _ismart(
+        "screen",
+        str(EXAMPLES / "d-washout-delay.yaml"),
+        "--format",
+        "html",
+        "-o",
+        str(out),
+        "--today",
+        "2026-03-09",
+    )
     assert run.returncode == 0, run.stderr
     page = out.read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>")
@@ -59,18 +68,32 @@ def test_screen_html_writes_a_self_contained_page(tmp_path: Path) -> None:
 
 
 def test_c1d1_override_moves_the_windows() -> None:
-    run = _ismart("screen", str(EXAMPLES / "d-washout-delay.yaml"), "--format", "json", "--c1d1",
-                  "2026-03-13", "--today", "2026-03-09")
+    run = _ismart(
+        "screen",
+        str(EXAMPLES / "d-washout-delay.yaml"),
+        "--format",
+        "json",
+        "--c1d1",
+        "2026-03-13",
+        "--today",
+        "2026-03-09",
+    )
     d = next(s for s in json.loads(run.stdout)["subprotocols"] if s["id"] == "D")
-    assert d["verdict"] == "ELIGIBLE"
+    status = {c["key"]: c["status"] for c in d["criteria"]}
+    assert status["washout_chemotherapy"] == "MET"
+    # The labs of 2026-03-08 are stale for a C1D1 of 2026-03-13: never ELIGIBLE on stale data.
+    assert status["renal"] == "UNKNOWN" and d["verdict"] == "INCOMPLETE"
 
 
-@pytest.mark.parametrize(("content", "words"), [
-    ("patient:\n  weight_kg: -3\n", "patient.weight_kg"),
-    ("labs:\n  - {test: creatinine, value: 40}\n", "labs[0].unit"),
-    ("patient: [", "invalid YAML"),
-    ("prior_therapy:\n  - {agent: x, last_dose: 2999-01-01}\n", "future"),
-])
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        ("patient:\n  weight_kg: -3\n", "patient.weight_kg"),
+        ("labs:\n  - {test: creatinine, value: 40}\n", "labs[0].unit"),
+        ("patient: [", "invalid YAML"),
+        ("prior_therapy:\n  - {agent: x, last_dose: 2999-01-01}\n", "future"),
+    ],
+)
 def test_bad_dossier_is_one_line_exit_2(tmp_path: Path, content: str, words: str) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text(content, encoding="utf-8")

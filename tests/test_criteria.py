@@ -42,6 +42,9 @@ def test_every_key_of_b_c_d_has_met_not_met_and_unknown_cases() -> None:
     protocol = load_protocol()
     keys = {c.key for sp in protocol.subprotocols if sp.id in "BCD" for c in sp.criteria}
     keys.add("recruitment")
-    lacking = {k: sorted({"MET", "NOT_MET", "UNKNOWN"} - seen[k]) for k in keys
-               if not {"MET", "NOT_MET", "UNKNOWN"} <= seen[k]}
+    lacking = {
+        k: sorted({"MET", "NOT_MET", "UNKNOWN"} - seen[k])
+        for k in keys
+        if not {"MET", "NOT_MET", "UNKNOWN"} <= seen[k]
+    }
     assert lacking == {}

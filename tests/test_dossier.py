@@ -35,24 +35,27 @@ def test_empty_dossier_is_valid() -> None:
     assert dossier.from_mapping({}, as_of=TODAY).patient.id is None
 
 
-@pytest.mark.parametrize(("changes", "field", "words"), [
-    ({"patient.weight_kg": -3}, "patient.weight_kg", "greater than 0"),
-    ({"patient.weight_kg": "heavy"}, "patient.weight_kg", "valid number"),
-    ({"patient.sex": "f"}, "patient.sex", "female"),
-    ({"patient.birth_dat": "2014-01-01"}, "patient.birth_dat", "Extra inputs"),
-    ({"labs[0].unit": "__delete__"}, "labs[0].unit", "no unit"),
-    ({"labs[0].unit": "g/L"}, "labs[0].unit", "g/L"),
-    ({"labs[2].unit": "mmol/L"}, "labs[2].unit", "U/L"),
-    ({"labs[0].collected_at": "yesterday"}, "labs[0].collected_at", "ISO 8601"),
-    ({"prior_therapy[0].last_dose": "2026-04-01"}, "prior_therapy[0].last_dose", "future"),
-    ({"prior_therapy[0].class": "magic"}, "prior_therapy[0].class", "chemotherapy"),
-    ({"consent.signed_on": "2027-01-01"}, "consent.signed_on", "future"),
-    ({"diagnosis.first_diagnosis_date": "2010-01-01"}, "diagnosis.first_diagnosis_date", "before birth"),
-    ({"profiling.variants[0].hgvs_p": "p.Gly12Blah"}, "profiling.variants[0].hgvs_p", "Gly12Blah"),
-    ({"performance.score": 75}, "performance.score", "multiple of 10"),
-    ({"cardiac.echo.lvef_pct": 150}, "cardiac.echo.lvef_pct", "less than 100"),
-    ({"planned_c1d1": "next week"}, "planned_c1d1", "date"),
-])
+@pytest.mark.parametrize(
+    ("changes", "field", "words"),
+    [
+        ({"patient.weight_kg": -3}, "patient.weight_kg", "greater than 0"),
+        ({"patient.weight_kg": "heavy"}, "patient.weight_kg", "valid number"),
+        ({"patient.sex": "f"}, "patient.sex", "female"),
+        ({"patient.birth_dat": "2014-01-01"}, "patient.birth_dat", "Extra inputs"),
+        ({"labs[0].unit": "__delete__"}, "labs[0].unit", "no unit"),
+        ({"labs[0].unit": "g/L"}, "labs[0].unit", "g/L"),
+        ({"labs[2].unit": "mmol/L"}, "labs[2].unit", "U/L"),
+        ({"labs[0].collected_at": "yesterday"}, "labs[0].collected_at", "ISO 8601"),
+        ({"prior_therapy[0].last_dose": "2026-04-01"}, "prior_therapy[0].last_dose", "future"),
+        ({"prior_therapy[0].class": "magic"}, "prior_therapy[0].class", "chemotherapy"),
+        ({"consent.signed_on": "2027-01-01"}, "consent.signed_on", "future"),
+        ({"diagnosis.first_diagnosis_date": "2010-01-01"}, "diagnosis.first_diagnosis_date", "before birth"),
+        ({"profiling.variants[0].hgvs_p": "p.Gly12Blah"}, "profiling.variants[0].hgvs_p", "Gly12Blah"),
+        ({"performance.score": 75}, "performance.score", "multiple of 10"),
+        ({"cardiac.echo.lvef_pct": 150}, "cardiac.echo.lvef_pct", "less than 100"),
+        ({"planned_c1d1": "next week"}, "planned_c1d1", "date"),
+    ],
+)
 def test_bad_values_name_their_field(changes: dict[str, Any], field: str, words: str) -> None:
     with pytest.raises(DossierError) as caught:
         dossier.from_mapping(patch(base_data(), changes), as_of=TODAY)
@@ -61,11 +64,14 @@ def test_bad_values_name_their_field(changes: dict[str, Any], field: str, words:
     assert "\n" not in str(caught.value)
 
 
-@pytest.mark.parametrize(("text", "words"), [
-    ("patient: [unclosed", "invalid YAML at line 1"),
-    ("- just\n- a list\n", "mapping"),
-    ("\tpatient: {}", "invalid YAML"),
-])
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("patient: [unclosed", "invalid YAML at line 1"),
+        ("- just\n- a list\n", "mapping"),
+        ("\tpatient: {}", "invalid YAML"),
+    ],
+)
 def test_malformed_files(tmp_path: Path, text: str, words: str) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text(text, encoding="utf-8")
@@ -86,8 +92,12 @@ def test_binary_file_is_a_dossier_error(tmp_path: Path) -> None:
 
 
 _json = st.recursive(
-    st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.floats(allow_nan=True)
-    | st.text(max_size=12) | st.dates().map(str),
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**6), 10**6)
+    | st.floats(allow_nan=True)
+    | st.text(max_size=12)
+    | st.dates().map(str),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
     max_leaves=12,
 )

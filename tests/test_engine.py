@@ -59,16 +59,27 @@ def test_contract_example_verdicts_and_reasons() -> None:
     assert subs["D"].earliest_c1d1 == date(2026, 1, 12)
 
 
-@pytest.mark.parametrize(("name", "expected"), [
-    ("b-nup214-abl1-eligible.yaml", {"A": "NOT_ELIGIBLE", "B": "ELIGIBLE", "C": "NOT_ELIGIBLE",
-                                     "D": "NOT_ELIGIBLE", "E": "NOT_ELIGIBLE"}),
-    ("d-kras-g12d-eligible.yaml", {"B": "NOT_ELIGIBLE", "D": "ELIGIBLE"}),
-    ("multi-match-b-and-d.yaml", {"B": "ELIGIBLE", "D": "ELIGIBLE"}),
-    ("c-p2ry8-crlf2-not-open.yaml", {"C": "NOT_ELIGIBLE", "D": "NOT_ELIGIBLE"}),
-    ("d-washout-delay.yaml", {"D": "NOT_ELIGIBLE"}),
-    ("incomplete-early-referral.yaml", {"D": "INCOMPLETE"}),
-    ("not-eligible-age-qtc.yaml", {"D": "NOT_ELIGIBLE"}),
-])
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        (
+            "b-nup214-abl1-eligible.yaml",
+            {
+                "A": "NOT_ELIGIBLE",
+                "B": "ELIGIBLE",
+                "C": "NOT_ELIGIBLE",
+                "D": "NOT_ELIGIBLE",
+                "E": "NOT_ELIGIBLE",
+            },
+        ),
+        ("d-kras-g12d-eligible.yaml", {"B": "NOT_ELIGIBLE", "D": "ELIGIBLE"}),
+        ("multi-match-b-and-d.yaml", {"B": "ELIGIBLE", "D": "ELIGIBLE"}),
+        ("c-p2ry8-crlf2-not-open.yaml", {"C": "NOT_ELIGIBLE", "D": "NOT_ELIGIBLE"}),
+        ("d-washout-delay.yaml", {"D": "NOT_ELIGIBLE"}),
+        ("incomplete-early-referral.yaml", {"D": "INCOMPLETE"}),
+        ("not-eligible-age-qtc.yaml", {"D": "NOT_ELIGIBLE"}),
+    ],
+)
 def test_example_verdicts(name: str, expected: dict[str, str]) -> None:
     verdicts = _verdicts(_example(name))
     assert {k: verdicts[k] for k in expected} == expected
@@ -99,9 +110,16 @@ def test_washout_delay_gives_the_earliest_c1d1() -> None:
     assert d.earliest_c1d1 == date(2026, 3, 13)
     failing = [c.key for c in d.criteria if c.status is Status.NOT_MET]
     assert failing == ["washout_chemotherapy"]
-    again = screen(dossier.load(EXAMPLES / "d-washout-delay.yaml", as_of=TODAY), load_protocol(),
-                   as_of=TODAY, c1d1=date(2026, 3, 13))
-    assert next(s for s in again.subprotocols if s.id == "D").verdict is Verdict.ELIGIBLE
+    again = screen(
+        dossier.load(EXAMPLES / "d-washout-delay.yaml", as_of=TODAY),
+        load_protocol(),
+        as_of=TODAY,
+        c1d1=date(2026, 3, 13),
+    )
+    moved = next(s for s in again.subprotocols if s.id == "D")
+    assert [c.key for c in moved.criteria if c.status is Status.NOT_MET] == []
+    assert moved.verdict is Verdict.INCOMPLETE  # labs must be repeated within 48 h of the new date
+    assert "creatinine within 48 h before C1D1" in moved.missing
 
 
 def test_incomplete_example_lists_what_to_collect() -> None:
@@ -138,15 +156,44 @@ def test_a_verdict_records_the_protocol_data_version() -> None:
     assert document["engine_version"]
 
 
-_PATHS = ["patient", "diagnosis", "planned_c1d1", "consent", "performance", "profiling", "labs",
-          "cardiac", "reproductive", "conditions", "infections", "prior_therapy", "radiotherapy",
-          "hsct", "surgery", "current_medications", "diet", "patient.birth_date", "labs[0].value",
-          "labs[0].uln", "labs[0].collected_at", "profiling.variants", "cardiac.ecg.qt_ms",
-          "patient.inclusion_date", "diagnosis.first_diagnosis_date", "prior_therapy[0].last_dose"]
+_PATHS = [
+    "patient",
+    "diagnosis",
+    "planned_c1d1",
+    "consent",
+    "performance",
+    "profiling",
+    "labs",
+    "cardiac",
+    "reproductive",
+    "conditions",
+    "infections",
+    "prior_therapy",
+    "radiotherapy",
+    "hsct",
+    "surgery",
+    "current_medications",
+    "diet",
+    "patient.birth_date",
+    "labs[0].value",
+    "labs[0].uln",
+    "labs[0].collected_at",
+    "profiling.variants",
+    "cardiac.ecg.qt_ms",
+    "patient.inclusion_date",
+    "diagnosis.first_diagnosis_date",
+    "prior_therapy[0].last_dose",
+]
 _VALUES = st.one_of(
-    st.just("__delete__"), st.none(), st.booleans(), st.integers(-5, 500),
-    st.floats(min_value=-1, max_value=1e4), st.dates(date(1990, 1, 1), date(2026, 3, 9)).map(str),
-    st.text(max_size=8), st.just([]), st.just({}),
+    st.just("__delete__"),
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 500),
+    st.floats(min_value=-1, max_value=1e4),
+    st.dates(date(1990, 1, 1), date(2026, 3, 9)).map(str),
+    st.text(max_size=8),
+    st.just([]),
+    st.just({}),
 )
 
 

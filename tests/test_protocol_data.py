@@ -18,8 +18,11 @@ from ismart.protocol.loader import load_from
 from ismart.protocol.model import Rule
 
 SCHEMA = json.loads((DATA / "screening-output.schema.json").read_text(encoding="utf-8"))
-CONTRACT_KEYS = set(SCHEMA["properties"]["subprotocols"]["items"]["properties"]["criteria"]["items"]
-                    ["properties"]["key"]["enum"])
+CONTRACT_KEYS = set(
+    SCHEMA["properties"]["subprotocols"]["items"]["properties"]["criteria"]["items"]["properties"]["key"][
+        "enum"
+    ]
+)
 FOLDER = resources.files("ismart") / "protocols" / "hem_ismart"
 
 
@@ -36,10 +39,20 @@ def test_sub_protocols_status_and_capacity() -> None:
     protocol = load_protocol()
     assert [s.id for s in protocol.subprotocols] == ["A", "B", "C", "D", "E"]
     status = {s.id: s.status for s in protocol.subprotocols}
-    assert status == {"A": "withdrawn", "B": "recruiting", "C": "not_yet_recruiting",
-                      "D": "recruiting", "E": "not_yet_recruiting"}
-    assert {s.id: s.capacity.value for s in protocol.subprotocols} == {"A": 26, "B": 26, "C": 26,
-                                                                        "D": 26, "E": 42}
+    assert status == {
+        "A": "withdrawn",
+        "B": "recruiting",
+        "C": "not_yet_recruiting",
+        "D": "recruiting",
+        "E": "not_yet_recruiting",
+    }
+    assert {s.id: s.capacity.value for s in protocol.subprotocols} == {
+        "A": 26,
+        "B": 26,
+        "C": 26,
+        "D": 26,
+        "E": 42,
+    }
 
 
 def test_every_criterion_key_is_in_the_contract_and_every_rule_type_has_an_evaluator() -> None:
@@ -91,11 +104,13 @@ def test_unknown_schema_version_is_refused(tmp_path: Path) -> None:
 def test_unknown_keys_and_sources_are_refused(tmp_path: Path) -> None:
     folder = _copy(tmp_path)
     text = (folder / "D.yaml").read_text(encoding="utf-8")
-    (folder / "D.yaml").write_text(text.replace("pathway: RAS-RAF-MAPK", "pathway: RAS\nsurprise: 1"),
-                                   encoding="utf-8")
+    (folder / "D.yaml").write_text(
+        text.replace("pathway: RAS-RAF-MAPK", "pathway: RAS\nsurprise: 1"), encoding="utf-8"
+    )
     with pytest.raises(ProtocolDataError, match="surprise"):
         load_from(folder)
-    (folder / "D.yaml").write_text(text.replace("source: registry_D}", "source: nowhere}", 1),
-                                   encoding="utf-8")
+    (folder / "D.yaml").write_text(
+        text.replace("source: registry_D}", "source: nowhere}", 1), encoding="utf-8"
+    )
     with pytest.raises(ProtocolDataError, match="nowhere"):
         load_from(folder)

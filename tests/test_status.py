@@ -15,17 +15,38 @@ def _o(s: Status) -> Outcome:
     return Outcome(s, s.value)
 
 
-@pytest.mark.parametrize(("a", "b", "expected"), [
-    (M, M, M), (M, N, N), (M, U, U), (M, R, R), (N, U, N), (N, R, N), (U, R, U), (U, U, U), (R, R, R),
-])
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        (M, M, M),
+        (M, N, N),
+        (M, U, U),
+        (M, R, R),
+        (N, U, N),
+        (N, R, N),
+        (U, R, U),
+        (U, U, U),
+        (R, R, R),
+    ],
+)
 def test_all_of(a: Status, b: Status, expected: Status) -> None:
     assert all_of([_o(a), _o(b)]).status is expected
     assert all_of([_o(b), _o(a)]).status is expected
 
 
-@pytest.mark.parametrize(("a", "b", "expected"), [
-    (M, N, M), (M, U, M), (N, N, N), (N, U, U), (N, R, R), (U, R, R), (U, U, U), (R, M, M),
-])
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        (M, N, M),
+        (M, U, M),
+        (N, N, N),
+        (N, U, U),
+        (N, R, R),
+        (U, R, R),
+        (U, U, U),
+        (R, M, M),
+    ],
+)
 def test_any_of(a: Status, b: Status, expected: Status) -> None:
     assert any_of([_o(a), _o(b)]).status is expected
     assert any_of([_o(b), _o(a)]).status is expected

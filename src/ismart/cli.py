@@ -50,13 +50,25 @@ def _parse_date(value: str | None, option: str) -> date | None:
 @app.command("screen")
 def screen_command(
     path: Annotated[Path, typer.Argument(metavar="DOSSIER", help="Dossier file (YAML or JSON).")],
-    output_format: Annotated[Format, typer.Option("--format", "-f", help="text, json or html.")] = Format.text,
-    c1d1: Annotated[str | None, typer.Option(help="Planned C1D1 (YYYY-MM-DD), overriding the dossier's.")] = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file.")] = None,
-    show_all: Annotated[bool, typer.Option("--all", help="Text: list every criterion, not only blockers.")] = False,
-    max_assessment_age: Annotated[int | None, typer.Option(
-        help="Days an echo/ECG/performance/weight may be old at C1D1 (site setting; default no limit).",
-        min=0)] = None,
+    output_format: Annotated[
+        Format, typer.Option("--format", "-f", help="text, json or html.")
+    ] = Format.text,
+    c1d1: Annotated[
+        str | None, typer.Option(help="Planned C1D1 (YYYY-MM-DD), overriding the dossier's.")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the report to this file.")
+    ] = None,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Text: list every criterion, not only blockers.")
+    ] = False,
+    max_assessment_age: Annotated[
+        int | None,
+        typer.Option(
+            help="Days an echo/ECG/performance/weight may be old at C1D1 (site setting; default no limit).",
+            min=0,
+        ),
+    ] = None,
     today: Annotated[str | None, typer.Option(hidden=True, help="Screening date (tests).")] = None,
 ) -> None:
     """Screen one patient against every HEM-iSMART sub-protocol."""
@@ -64,8 +76,13 @@ def screen_command(
     planned = _parse_date(c1d1, "--c1d1")
     try:
         record = dossier.load(path, as_of=as_of)
-        result = screen(record, load_protocol(), as_of=as_of, c1d1=planned,
-                        options=Options(assessment_max_age_days=max_assessment_age))
+        result = screen(
+            record,
+            load_protocol(),
+            as_of=as_of,
+            c1d1=planned,
+            options=Options(assessment_max_age_days=max_assessment_age),
+        )
     except IsmartError as exc:
         raise _fail(str(exc)) from None
     if output_format is Format.json:

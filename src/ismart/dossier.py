@@ -23,6 +23,18 @@ from ismart.errors import DossierError
 from ismart.molecular.protein import HgvsError, parse_protein_change
 
 
+def _iso_date(value: Any) -> Any:
+    """A calendar date: a date object or YYYY-MM-DD text (never a number or a timestamp)."""
+    if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}\s*", value):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError as exc:
+            raise ValueError(f"not a calendar date: {value!r}") from exc
+    raise ValueError(f"expected a date as YYYY-MM-DD, got {value!r}")
+
+
 def _date_or_datetime(value: Any) -> Any:
     """Keep a calendar date a date and a timestamp a datetime (YAML gives both as text or objects)."""
     if isinstance(value, datetime | date) or value is None:
@@ -35,9 +47,11 @@ def _date_or_datetime(value: Any) -> Any:
             return datetime.fromisoformat(text)
         except ValueError as exc:
             raise ValueError(f"not an ISO 8601 date or datetime: {value!r}") from exc
-    raise ValueError(f"not a date: {value!r}")
+    raise ValueError(f"expected a date or datetime in ISO 8601, got {value!r}")
 
 
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+Day = IsoDate  # a field called `date` would shadow the type inside its class
 DateOrTime = Annotated[date | datetime | None, BeforeValidator(_date_or_datetime)]
 Positive = Annotated[float, Field(gt=0)]
 
@@ -49,24 +63,24 @@ class _Section(BaseModel):
 class Patient(_Section):
     id: str | None = None
     sex: Literal["female", "male"] | None = None
-    birth_date: date | None = None
+    birth_date: IsoDate | None = None
     weight_kg: Annotated[float, Field(gt=0, le=300)] | None = None
     height_cm: Annotated[float, Field(gt=20, le=250)] | None = None
-    measured_on: date | None = None
+    measured_on: IsoDate | None = None
     site: str | None = None
-    inclusion_date: date | None = None
+    inclusion_date: IsoDate | None = None
 
 
 class Diagnosis(_Section):
     disease: Literal["ALL", "LBL"] | None = None
     lineage: Literal["B", "T"] | None = None
-    first_diagnosis_date: date | None = None
+    first_diagnosis_date: IsoDate | None = None
     status: Literal["relapsed", "refractory"] | None = None
     cns_status: Literal["CNS1", "CNS2", "CNS3"] | None = None
 
 
 class Consent(_Section):
-    signed_on: date | None = None
+    signed_on: IsoDate | None = None
     signed_by: Literal["parents", "legal_representative", "patient"] | None = None
     assent: Literal["obtained", "not_applicable", "refused"] | None = None
 
@@ -74,7 +88,7 @@ class Consent(_Section):
 class Performance(_Section):
     scale: Literal["lansky", "karnofsky"] | None = None
     score: Annotated[int, Field(ge=0, le=100, multiple_of=10)] | None = None
-    assessed_on: date | None = None
+    assessed_on: IsoDate | None = None
 
 
 class Variant(_Section):
@@ -93,9 +107,7 @@ class Fusion(_Section):
     retains_kinase_domain: bool | None = None
 
 
-CopyNumberCall = Literal[
-    "homozygous_deletion", "heterozygous_deletion", "deletion", "amplification", "gain"
-]
+CopyNumberCall = Literal["homozygous_deletion", "heterozygous_deletion", "deletion", "amplification", "gain"]
 
 
 class CopyNumber(_Section):
@@ -115,7 +127,7 @@ class DrugResponse(_Section):
 
 
 class Profiling(_Section):
-    sample_date: date | None = None
+    sample_date: IsoDate | None = None
     timepoint: Literal["relapse", "refractory", "first_diagnosis"] | None = None
     methods: list[str] | None = None
     flow_cytometry: bool | None = None
@@ -138,13 +150,13 @@ class Lab(_Section):
 
 
 class Echo(_Section):
-    date: date | None = None
+    date: Day | None = None
     shortening_fraction_pct: Annotated[float, Field(gt=0, lt=100)] | None = None
     lvef_pct: Annotated[float, Field(gt=0, lt=100)] | None = None
 
 
 class Ecg(_Section):
-    date: date | None = None
+    date: Day | None = None
     qt_ms: Annotated[float, Field(gt=100, lt=1000)] | None = None
     heart_rate_bpm: Annotated[float, Field(gt=10, lt=400)] | None = None
     rr_ms: Annotated[float, Field(gt=100, lt=3000)] | None = None
@@ -193,12 +205,12 @@ class Conditions(_Section):
 
 class Covid(_Section):
     recent_positive_test: bool | None = None
-    last_positive_test: date | None = None
-    negative_pcr_after_positive: date | None = None
-    symptoms_resolved_on: date | None = None
+    last_positive_test: IsoDate | None = None
+    negative_pcr_after_positive: IsoDate | None = None
+    symptoms_resolved_on: IsoDate | None = None
     recent_contact: bool | None = None
-    last_contact: date | None = None
-    pcr_after_contact: date | None = None
+    last_contact: IsoDate | None = None
+    pcr_after_contact: IsoDate | None = None
     symptoms: bool | None = None
 
 
@@ -228,7 +240,7 @@ class PriorTherapy(_Section):
     agent: str
     therapy_class: TherapyClass | None = Field(default=None, alias="class")
     route: str | None = None
-    first_dose: date | None = None
+    first_dose: IsoDate | None = None
     last_dose: DateOrTime = None
     regimen: str | None = None
     half_life_days: Positive | None = None
@@ -237,18 +249,18 @@ class PriorTherapy(_Section):
 
 
 class Radiotherapy(_Section):
-    end_date: date | None = None
+    end_date: IsoDate | None = None
     palliative: bool | None = None
 
 
 class Hsct(_Section):
     type: Literal["allogeneic", "autologous"] | None = None
-    date: date | None = None
-    immunosuppression_until: date | None = None
+    date: Day | None = None
+    immunosuppression_until: Day | None = None
 
 
 class Surgery(_Section):
-    date: date | None = None
+    date: Day | None = None
     procedure: str | None = None
     major: bool | None = None
 
@@ -266,7 +278,7 @@ class Diet(_Section):
 class Dossier(_Section):
     patient: Patient = Patient()
     diagnosis: Diagnosis = Diagnosis()
-    planned_c1d1: date | None = None
+    planned_c1d1: IsoDate | None = None
     consent: Consent = Consent()
     performance: Performance = Performance()
     profiling: Profiling | None = None
@@ -352,9 +364,15 @@ def check_consistency(dossier: Dossier, *, as_of: date) -> None:
         if value is not None and _as_date(value) > as_of:
             raise DossierError(field, f"{_as_date(value)} is in the future (today is {as_of})")
     birth = dossier.patient.birth_date
-    first = dossier.diagnosis.first_diagnosis_date
-    if birth is not None and first is not None and first < birth:
-        raise DossierError("diagnosis.first_diagnosis_date", f"{first} is before birth ({birth})")
+    if birth is not None:
+        anchored = [
+            *_past_dates(dossier),
+            ("planned_c1d1", dossier.planned_c1d1),
+            ("patient.inclusion_date", dossier.patient.inclusion_date),
+        ]
+        for field, value in anchored:
+            if value is not None and field != "patient.birth_date" and _as_date(value) < birth:
+                raise DossierError(field, f"{_as_date(value)} is before birth ({birth})")
     for i, therapy in enumerate(dossier.prior_therapy or []):
         if therapy.first_dose and therapy.last_dose and _as_date(therapy.last_dose) < therapy.first_dose:
             raise DossierError(f"prior_therapy[{i}].last_dose", "is before first_dose")

@@ -13,6 +13,11 @@ Every message is one line that names the field, file or line at fault.
 from __future__ import annotations
 
 
+def _one_line(text: str) -> str:
+    """User-facing errors are one line: control characters from the input are shown escaped."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 class IsmartError(Exception):
     """Root of every error ismart raises deliberately."""
 
@@ -25,9 +30,9 @@ class DossierError(InputError):
     """A dossier is malformed; ``field`` names the offending field (dotted path)."""
 
     def __init__(self, field: str, message: str) -> None:
-        self.field = field
-        self.message = message
-        super().__init__(f"{field}: {message}" if field else message)
+        self.field = _one_line(field)
+        self.message = _one_line(message)
+        super().__init__(f"{self.field}: {self.message}" if field else self.message)
 
 
 class ProfileFileError(InputError):
@@ -37,7 +42,7 @@ class ProfileFileError(InputError):
         self.path = path
         self.line = line
         where = f"{path}:{line}" if line is not None else path
-        super().__init__(f"{where}: {message}")
+        super().__init__(_one_line(f"{where}: {message}"))
 
 
 class ProtocolDataError(IsmartError):

@@ -7,8 +7,7 @@ from collections.abc import Mapping, Sequence
 from ismart.eligibility.result import Recommendation, SubprotocolResult
 from ismart.eligibility.status import Status, Verdict
 
-_PREFERENCE = {Verdict.ELIGIBLE: 0, Verdict.NEEDS_REVIEW: 1, Verdict.INCOMPLETE: 2,
-               Verdict.NOT_ELIGIBLE: 3}
+_PREFERENCE = {Verdict.ELIGIBLE: 0, Verdict.NEEDS_REVIEW: 1, Verdict.INCOMPLETE: 2, Verdict.NOT_ELIGIBLE: 3}
 
 
 def _blockers(result: SubprotocolResult) -> str:
@@ -22,11 +21,19 @@ def recommend(results: Sequence[SubprotocolResult], priorities: Mapping[str, int
     matching = [r for r in results if r.molecular_match]
     candidates = [r for r in matching if r.open_at_site]
     if not candidates:
-        closed = [f"{r.id} ({r.status.replace('_', ' ')}"
-                  + (f"; site {r.site_status.replace('_', ' ')}" if r.site_status else "") + ")"
-                  for r in matching]
-        possible = [r.id for r in results if r.molecular_match is None and r.open_at_site
-                    and any(a.status is Status.REVIEW for a in r.alterations)]
+        closed = [
+            f"{r.id} ({r.status.replace('_', ' ')}"
+            + (f"; site {r.site_status.replace('_', ' ')}" if r.site_status else "")
+            + ")"
+            for r in matching
+        ]
+        possible = [
+            r.id
+            for r in results
+            if r.molecular_match is None
+            and r.open_at_site
+            and any(a.status is Status.REVIEW for a in r.alterations)
+        ]
         reason = "No open sub-protocol matches molecularly."
         if closed:
             reason += f" Matching but not open: {', '.join(closed)}."
@@ -43,12 +50,17 @@ def recommend(results: Sequence[SubprotocolResult], priorities: Mapping[str, int
             top.sort(key=lambda r: priorities[r.id] or 0)
         else:
             ids = ", ".join(r.id for r in top)
-            return Recommendation(None, tuple(r.id for r in top),
-                                  f"Several open sub-protocols match ({order}); the protocol data "
-                                  f"sets no priority, so the tumour board chooses between {ids}.")
+            return Recommendation(
+                None,
+                tuple(r.id for r in top),
+                f"Several open sub-protocols match ({order}); the protocol data "
+                f"sets no priority, so the tumour board chooses between {ids}.",
+            )
     chosen = top[0]
-    reason = f"{chosen.id} is open and matches ({', '.join(a.detail for a in chosen.alterations)}); " \
-             f"verdict {chosen.verdict.value}."
+    reason = (
+        f"{chosen.id} is open and matches ({', '.join(a.detail for a in chosen.alterations)}); "
+        f"verdict {chosen.verdict.value}."
+    )
     if chosen.verdict is not Verdict.ELIGIBLE:
         reason += f" To resolve: {_blockers(chosen)}."
     if len(candidates) > 1:

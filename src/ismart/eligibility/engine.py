@@ -48,15 +48,33 @@ def _recruitment(sp: SubProtocol, site_name: str | None) -> tuple[CriterionResul
             summary = f"{sp.name} at {site.institution}, {site.city}: {site.status.replace('_', ' ')}"
     missing = ("the site's recruitment status for this sub-protocol",) if status is Status.UNKNOWN else ()
     open_here = sp.status == "recruiting" and site_status in (None, "recruiting")
-    result = CriterionResult("recruitment", None, "status", "Sub-protocol (and site) open for inclusion",
-                             sp.status_source, status, summary, evidence, missing, None)
+    result = CriterionResult(
+        "recruitment",
+        None,
+        "status",
+        "Sub-protocol (and site) open for inclusion",
+        sp.status_source,
+        status,
+        summary,
+        evidence,
+        missing,
+        None,
+    )
     return result, site_status, open_here
 
 
 def _criterion(criterion: Criterion, outcome: Outcome) -> CriterionResult:
     return CriterionResult(
-        criterion.key, criterion.number, criterion.kind, criterion.label, criterion.source,
-        outcome.status, outcome.summary, dict(outcome.evidence), outcome.missing, outcome.earliest,
+        criterion.key,
+        criterion.number,
+        criterion.kind,
+        criterion.label,
+        criterion.source,
+        outcome.status,
+        outcome.summary,
+        dict(outcome.evidence),
+        outcome.missing,
+        outcome.earliest,
     )
 
 
@@ -82,8 +100,9 @@ def _alterations(sp: SubProtocol, profile: Profile) -> tuple[MatchedAlteration, 
             alt = hit.alteration
             key = (alt.gene, alt.detail)
             if key not in found or hit.status is Status.MET:
-                found[key] = MatchedAlteration(alt.gene, alt.kind, alt.detail, criterion.rule.pathway,
-                                               hit.status, hit.why)
+                found[key] = MatchedAlteration(
+                    alt.gene, alt.kind, alt.detail, criterion.rule.pathway, hit.status, hit.why
+                )
     return tuple(found.values())
 
 
@@ -92,16 +111,21 @@ def screen_subprotocol(sp: SubProtocol, ctx: Context) -> SubprotocolResult:
     outcomes = [(c, evaluate(c.rule, ctx)) for c in sp.criteria]
     criteria = (recruitment, *(_criterion(c, o) for c, o in outcomes))
     match_status = [o.status for c, o in outcomes if c.key == "alteration"]
-    molecular_match = {Status.MET: True, Status.NOT_MET: False}.get(match_status[0]) \
-        if match_status else None
+    molecular_match = {Status.MET: True, Status.NOT_MET: False}.get(match_status[0]) if match_status else None
     missing = tuple(dict.fromkeys(m for c in criteria for m in c.missing))
     return SubprotocolResult(
-        id=sp.id, name=sp.name, drugs=tuple(sp.drugs), status=sp.status, site_status=site_status,
-        open_at_site=open_here, molecular_match=molecular_match,
+        id=sp.id,
+        name=sp.name,
+        drugs=tuple(sp.drugs),
+        status=sp.status,
+        site_status=site_status,
+        open_at_site=open_here,
+        molecular_match=molecular_match,
         alterations=_alterations(sp, ctx.profile),
         verdict=verdict_of(c.status for c in criteria),
         earliest_c1d1=_earliest(ctx.c1d1, [o for _, o in outcomes]),
-        criteria=criteria, missing=missing,
+        criteria=criteria,
+        missing=missing,
     )
 
 
@@ -119,8 +143,7 @@ def screen(
     opts = options or Options()
     results = []
     for sp in protocol.subprotocols:
-        ctx = Context(dossier, planned, dossier.patient.inclusion_date or planned, as_of, opts,
-                      profile, sp)
+        ctx = Context(dossier, planned, dossier.patient.inclusion_date or planned, as_of, opts, profile, sp)
         results.append(screen_subprotocol(sp, ctx))
     priorities = {sp.id: sp.priority for sp in protocol.subprotocols}
     return ScreeningResult(

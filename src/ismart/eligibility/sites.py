@@ -8,11 +8,36 @@ import unicodedata
 from ismart.protocol.model import Site
 
 # Words too common in hospital names to tell two institutions apart.
-_GENERIC = frozenset({
-    "hospital", "hopital", "center", "centre", "medical", "university", "universitaire",
-    "universitair", "ziekenhuis", "children", "childrens", "for", "the", "of", "de", "des", "and",
-    "nhs", "trust", "pediatric", "paediatric", "oncology", "chu", "irccs", "enfants", "kinder",
-})
+_GENERIC = frozenset(
+    {
+        "hospital",
+        "hopital",
+        "center",
+        "centre",
+        "medical",
+        "university",
+        "universitaire",
+        "universitair",
+        "ziekenhuis",
+        "children",
+        "childrens",
+        "for",
+        "the",
+        "of",
+        "de",
+        "des",
+        "and",
+        "nhs",
+        "trust",
+        "pediatric",
+        "paediatric",
+        "oncology",
+        "chu",
+        "irccs",
+        "enfants",
+        "kinder",
+    }
+)
 
 
 def _tokens(text: str) -> set[str]:

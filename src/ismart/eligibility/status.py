@@ -72,7 +72,9 @@ def _combine(items: list[Outcome], order: tuple[Status, ...], summary: str | Non
     status = next((s for s in order if any(o.status is s for o in items)), None)
     if status is None:
         status = ({Status.MET, Status.NOT_MET, Status.UNKNOWN, Status.REVIEW} - set(order)).pop()
-    deciding = [o for o in items if o.status is status]
+    # A decisive status (a failing conjunct, a satisfying disjunct) explains itself; otherwise
+    # every part is shown, so a reader sees each alternative that was tried.
+    deciding = [o for o in items if o.status is status] if status is order[0] else items
     missing = tuple(dict.fromkeys(m for o in items for m in o.missing))
     if status in (Status.MET, Status.NOT_MET) and order[0] is status:
         missing = ()  # decided: nothing more to collect for this rule

@@ -52,8 +52,12 @@ def waiting(
     evidence = {**evidence, "earliest_allowed": earliest.isoformat()}
     if c1d1 is None:
         return Outcome(
-            Status.UNKNOWN, f"{what}: allowed from {earliest}", evidence, ("planned C1D1",),
-            earliest, waits=True,
+            Status.UNKNOWN,
+            f"{what}: allowed from {earliest}",
+            evidence,
+            ("planned C1D1",),
+            earliest,
+            waits=True,
         )
     if c1d1 >= earliest:
         return Outcome(Status.MET, f"{what}: over by {earliest}", evidence, (), earliest, True)
@@ -61,8 +65,12 @@ def waiting(
         note = f"{what}: ends {window_end:%Y-%m-%d %H:%M}; first dose only after that time"
         return Outcome(Status.REVIEW, note, evidence, (), earliest, True)
     return Outcome(
-        Status.NOT_MET, f"{what}: not over until {earliest} ({(earliest - c1d1).days} d after C1D1)",
-        evidence, (), earliest, True,
+        Status.NOT_MET,
+        f"{what}: not over until {earliest} ({(earliest - c1d1).days} d after C1D1)",
+        evidence,
+        (),
+        earliest,
+        True,
     )
 
 

@@ -137,9 +137,9 @@ def hits(profile: Profile, entries: list[MolecularMatch]) -> Iterator[Hit]:
                 yield Hit(found[0], alt, entry, found[1])
 
 
-def resistance_hits(profile: Profile, mutations: list[ResistanceMutation]) -> Iterator[
-    tuple[Alteration, ResistanceMutation]
-]:
+def resistance_hits(
+    profile: Profile, mutations: list[ResistanceMutation]
+) -> Iterator[tuple[Alteration, ResistanceMutation]]:
     """Variants that are known resistance mutations (any change at a listed residue, or a listed change)."""
     for mutation in mutations:
         gene = normalize_gene(mutation.gene)
@@ -149,5 +149,5 @@ def resistance_hits(profile: Profile, mutations: list[ResistanceMutation]) -> It
                 continue
             residues = _residues(alt)
             at_position = residues is not None and bool(set(mutation.positions) & set(residues))
-            if at_position and alt.classes or alt.change.normalized() in wanted:
+            if (at_position and alt.classes) or alt.change.normalized() in wanted:
                 yield alt, mutation

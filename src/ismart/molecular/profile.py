@@ -100,9 +100,7 @@ def _variant(index: int, variant: Variant) -> Alteration:
     detail = change.normalized() if change else (variant.type or "variant, change not given")
     if variant.exon is not None and change is None:
         detail = f"{detail} (exon {variant.exon})"
-    return Alteration(
-        "variant", gene, detail, field, change=change, classes=classes, exon=variant.exon
-    )
+    return Alteration("variant", gene, detail, field, change=change, classes=classes, exon=variant.exon)
 
 
 def build_profile(profiling: Profiling | None) -> Profile:
@@ -115,16 +113,19 @@ def build_profile(profiling: Profiling | None) -> Profile:
         for gene, partner, side in ((five, three, "five_prime"), (three, five, "three_prime")):
             found.append(
                 Alteration(
-                    "fusion", gene, f"{five}::{three}", f"profiling.fusions[{i}]",
-                    partner=partner, side=side,  # type: ignore[arg-type]
-                    in_frame=fusion.in_frame, retains_kinase_domain=fusion.retains_kinase_domain,
+                    "fusion",
+                    gene,
+                    f"{five}::{three}",
+                    f"profiling.fusions[{i}]",
+                    partner=partner,
+                    side=side,  # type: ignore[arg-type]
+                    in_frame=fusion.in_frame,
+                    retains_kinase_domain=fusion.retains_kinase_domain,
                 )
             )
     for i, cn in enumerate(profiling.copy_number or []):
         gene = normalize_gene(cn.gene)
-        found.append(
-            Alteration("copy_number", gene, cn.call, f"profiling.copy_number[{i}]", call=cn.call)
-        )
+        found.append(Alteration("copy_number", gene, cn.call, f"profiling.copy_number[{i}]", call=cn.call))
     for i, ex in enumerate(profiling.expression or []):
         gene = normalize_gene(ex.gene)
         found.append(Alteration("expression", gene, ex.status, f"profiling.expression[{i}]"))
@@ -132,8 +133,12 @@ def build_profile(profiling: Profiling | None) -> Profile:
         ic50 = "IC50 not given" if dr.ic50_nM is None else f"IC50 {dr.ic50_nM:g} nM"
         found.append(
             Alteration(
-                "drug_response", dr.drug.strip().lower(), ic50, f"profiling.drug_response[{i}]",
-                ic50_nM=dr.ic50_nM, central_lab=dr.central_lab,
+                "drug_response",
+                dr.drug.strip().lower(),
+                ic50,
+                f"profiling.drug_response[{i}]",
+                ic50_nM=dr.ic50_nM,
+                central_lab=dr.central_lab,
             )
         )
     methods = {m.strip().lower() for m in profiling.methods or []}

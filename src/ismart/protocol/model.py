@@ -15,14 +15,45 @@ from pydantic import BaseModel, ConfigDict, Field
 SCHEMA_VERSION = 1
 
 CriterionKey = Literal[
-    "age", "weight", "performance", "consent", "swallowing", "profiling", "alteration", "renal",
-    "bilirubin", "transaminases", "cardiac_function", "qtc", "pregnancy", "contraception",
-    "breastfeeding", "gi_function", "resistance_mutation", "hypersensitivity", "infection",
-    "concomitant_disease", "compliance", "prior_treatment", "prohibited_medication", "diet",
-    "unresolved_toxicity", "gvhd", "post_hsct_immunosuppression", "bone_disorder", "pml",
-    "growth_retardation", "tuberculosis", "retinal", "washout_chemotherapy",
-    "washout_radiotherapy", "washout_hsct", "washout_immunotherapy", "washout_antibody",
-    "washout_surgery", "recruitment",
+    "age",
+    "weight",
+    "performance",
+    "consent",
+    "swallowing",
+    "profiling",
+    "alteration",
+    "renal",
+    "bilirubin",
+    "transaminases",
+    "cardiac_function",
+    "qtc",
+    "pregnancy",
+    "contraception",
+    "breastfeeding",
+    "gi_function",
+    "resistance_mutation",
+    "hypersensitivity",
+    "infection",
+    "concomitant_disease",
+    "compliance",
+    "prior_treatment",
+    "prohibited_medication",
+    "diet",
+    "unresolved_toxicity",
+    "gvhd",
+    "post_hsct_immunosuppression",
+    "bone_disorder",
+    "pml",
+    "growth_retardation",
+    "tuberculosis",
+    "retinal",
+    "washout_chemotherapy",
+    "washout_radiotherapy",
+    "washout_hsct",
+    "washout_immunotherapy",
+    "washout_antibody",
+    "washout_surgery",
+    "recruitment",
 ]
 RecruitmentStatus = Literal[
     "recruiting", "not_yet_recruiting", "withdrawn", "suspended", "closed", "completed"
@@ -321,13 +352,41 @@ class NotRule(_Data):
 
 
 Rule = Annotated[
-    AgeRule | WeightRule | PerformanceRule | ConsentRule | SwallowingRule | ProfilingRule
-    | FlagRule | AlterationRule | ResistanceRule | RenalCreatinineRule | RenalSchwartzRule
-    | MeasuredGfrRule | BilirubinRule | TransaminaseRule | ShorteningFractionRule | LvefRule
-    | QtcRule | PregnancyRule | ContraceptionRule | InfectionRule | PriorTreatmentRule
-    | ProhibitedMedicationRule | DietRule | ToxicityRule | GvhdRule | ImmunosuppressionRule
-    | ChemotherapyWashoutRule | RadiotherapyWashoutRule | HsctWashoutRule | ClassWashoutRule
-    | SurgeryWashoutRule | OpenQuestion | AllRule | AnyRule | NotRule,
+    AgeRule
+    | WeightRule
+    | PerformanceRule
+    | ConsentRule
+    | SwallowingRule
+    | ProfilingRule
+    | FlagRule
+    | AlterationRule
+    | ResistanceRule
+    | RenalCreatinineRule
+    | RenalSchwartzRule
+    | MeasuredGfrRule
+    | BilirubinRule
+    | TransaminaseRule
+    | ShorteningFractionRule
+    | LvefRule
+    | QtcRule
+    | PregnancyRule
+    | ContraceptionRule
+    | InfectionRule
+    | PriorTreatmentRule
+    | ProhibitedMedicationRule
+    | DietRule
+    | ToxicityRule
+    | GvhdRule
+    | ImmunosuppressionRule
+    | ChemotherapyWashoutRule
+    | RadiotherapyWashoutRule
+    | HsctWashoutRule
+    | ClassWashoutRule
+    | SurgeryWashoutRule
+    | OpenQuestion
+    | AllRule
+    | AnyRule
+    | NotRule,
     Field(discriminator="type"),
 ]
 

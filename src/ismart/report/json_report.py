@@ -22,23 +22,42 @@ def _plain(value: Any) -> Any:
 
 def _criterion(c: CriterionResult) -> dict[str, Any]:
     return {
-        "key": c.key, "number": c.number, "kind": c.kind, "status": c.status.value,
-        "summary": c.summary, "evidence": _plain(c.evidence), "label": c.label, "source": c.source,
-        "missing": list(c.missing), "earliest": _plain(c.earliest),
+        "key": c.key,
+        "number": c.number,
+        "kind": c.kind,
+        "status": c.status.value,
+        "summary": c.summary,
+        "evidence": _plain(c.evidence),
+        "label": c.label,
+        "source": c.source,
+        "missing": list(c.missing),
+        "earliest": _plain(c.earliest),
     }
 
 
 def _subprotocol(s: SubprotocolResult) -> dict[str, Any]:
     return {
-        "id": s.id, "name": s.name, "drugs": list(s.drugs), "status": s.status,
-        "site_status": s.site_status, "molecular_match": s.molecular_match,
+        "id": s.id,
+        "name": s.name,
+        "drugs": list(s.drugs),
+        "status": s.status,
+        "site_status": s.site_status,
+        "molecular_match": s.molecular_match,
         "alterations": [
-            {"gene": a.gene, "kind": a.kind, "detail": a.detail, "pathway": a.pathway,
-             "status": a.status.value, "rule": a.rule}
+            {
+                "gene": a.gene,
+                "kind": a.kind,
+                "detail": a.detail,
+                "pathway": a.pathway,
+                "status": a.status.value,
+                "rule": a.rule,
+            }
             for a in s.alterations
         ],
-        "verdict": s.verdict.value, "earliest_c1d1": _plain(s.earliest_c1d1),
-        "criteria": [_criterion(c) for c in s.criteria], "missing": list(s.missing),
+        "verdict": s.verdict.value,
+        "earliest_c1d1": _plain(s.earliest_c1d1),
+        "criteria": [_criterion(c) for c in s.criteria],
+        "missing": list(s.missing),
     }
 
 

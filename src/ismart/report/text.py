@@ -10,10 +10,18 @@ from rich.text import Text
 from ismart.eligibility.result import ScreeningResult, SubprotocolResult
 from ismart.eligibility.status import Status, Verdict
 
-STATUS_STYLE = {Status.MET: "green", Status.NOT_MET: "red", Status.UNKNOWN: "yellow",
-                Status.REVIEW: "magenta"}
-VERDICT_STYLE = {Verdict.ELIGIBLE: "bold green", Verdict.NOT_ELIGIBLE: "bold red",
-                 Verdict.INCOMPLETE: "bold yellow", Verdict.NEEDS_REVIEW: "bold magenta"}
+STATUS_STYLE = {
+    Status.MET: "green",
+    Status.NOT_MET: "red",
+    Status.UNKNOWN: "yellow",
+    Status.REVIEW: "magenta",
+}
+VERDICT_STYLE = {
+    Verdict.ELIGIBLE: "bold green",
+    Verdict.NOT_ELIGIBLE: "bold red",
+    Verdict.INCOMPLETE: "bold yellow",
+    Verdict.NEEDS_REVIEW: "bold magenta",
+}
 
 
 def _match(value: bool | None) -> str:
@@ -28,8 +36,14 @@ def _overview(result: ScreeningResult) -> Table:
         status = s.status.replace("_", " ")
         if s.site_status:
             status += f" (site: {s.site_status.replace('_', ' ')})"
-        table.add_row(s.id, " + ".join(s.drugs), status, _match(s.molecular_match),
-                      Text(s.verdict.value, VERDICT_STYLE[s.verdict]), str(s.earliest_c1d1 or "-"))
+        table.add_row(
+            s.id,
+            " + ".join(s.drugs),
+            status,
+            _match(s.molecular_match),
+            Text(s.verdict.value, VERDICT_STYLE[s.verdict]),
+            str(s.earliest_c1d1 or "-"),
+        )
     return table
 
 
@@ -52,23 +66,28 @@ def _detail(s: SubprotocolResult, show_all: bool) -> Panel:
         parts.append(Text("Every criterion is met.", "green"))
     if s.missing:
         parts.append(Text("To collect: " + "; ".join(s.missing), "yellow"))
-    title = Text.assemble(f"{s.id}  {s.name}  ", (s.verdict.value, VERDICT_STYLE[s.verdict]),
-                          f"  earliest C1D1 {s.earliest_c1d1 or 'unknown'}")
+    title = Text.assemble(
+        f"{s.id}  {s.name}  ",
+        (s.verdict.value, VERDICT_STYLE[s.verdict]),
+        f"  earliest C1D1 {s.earliest_c1d1 or 'unknown'}",
+    )
     return Panel(Group(*parts), title=title, title_align="left")
 
 
 def render(result: ScreeningResult, console: Console, *, show_all: bool = False) -> None:
-    head = (f"Patient {result.patient_id or '(no id)'} · {result.protocol_name} data "
-            f"{result.protocol_version} · planned C1D1 {result.planned_c1d1 or 'not given'}"
-            f" · screened {result.screened_on}")
+    head = (
+        f"Patient {result.patient_id or '(no id)'} · {result.protocol_name} data "
+        f"{result.protocol_version} · planned C1D1 {result.planned_c1d1 or 'not given'}"
+        f" · screened {result.screened_on}"
+    )
     console.print(Text(head, "bold"))
     console.print(_overview(result))
     for s in result.subprotocols:
         console.print(_detail(s, show_all))
     rec = result.recommendation
-    label = rec.subprotocol or ("tumour board to choose: " + ", ".join(rec.candidates)
-                                if rec.candidates else "none")
+    label = rec.subprotocol or (
+        "tumour board to choose: " + ", ".join(rec.candidates) if rec.candidates else "none"
+    )
     console.print(Panel(Text(rec.reason), title=f"Recommendation: {label}", title_align="left"))
     if not show_all:
-        console.print(Text("Criteria that are MET are not listed; use --all to show every criterion.",
-                           "dim"))
+        console.print(Text("Criteria that are MET are not listed; use --all to show every criterion.", "dim"))

@@ -49,8 +49,12 @@ RULE_TYPES = frozenset(_EVALUATORS) | {"open_question", "all", "any", "not"}
 
 
 def open_question(rule: OpenQuestion) -> Outcome:
-    return Outcome(Status.UNKNOWN, f"not public: {rule.question}", {"open_question": rule.question},
-                   (rule.collect or "the sponsor's rule (not in the public documents)",))
+    return Outcome(
+        Status.UNKNOWN,
+        f"not public: {rule.question}",
+        {"open_question": rule.question},
+        (rule.collect or "the sponsor's rule (not in the public documents)",),
+    )
 
 
 def evaluate(rule: Rule, ctx: Context) -> Outcome:

@@ -50,17 +50,24 @@ def flag(rule: FlagRule, ctx: Context) -> Outcome:
 
 def contraception(rule: ContraceptionRule, ctx: Context) -> Outcome:
     repro = ctx.dossier.reproductive
-    evidence = {"sexually_active": repro.sexually_active,
-                "willing_to_use_effective_contraception": repro.willing_to_use_effective_contraception}
+    evidence = {
+        "sexually_active": repro.sexually_active,
+        "willing_to_use_effective_contraception": repro.willing_to_use_effective_contraception,
+    }
     if repro.sexually_active is None:
-        return Outcome(Status.UNKNOWN, "sexual activity not stated", evidence,
-                       ("reproductive.sexually_active",))
+        return Outcome(
+            Status.UNKNOWN, "sexual activity not stated", evidence, ("reproductive.sexually_active",)
+        )
     if not repro.sexually_active:
         return Outcome(Status.MET, "not sexually active", evidence)
     willing = repro.willing_to_use_effective_contraception
     if willing is None:
-        return Outcome(Status.UNKNOWN, "sexually active; contraception not discussed", evidence,
-                       ("reproductive.willing_to_use_effective_contraception",))
+        return Outcome(
+            Status.UNKNOWN,
+            "sexually active; contraception not discussed",
+            evidence,
+            ("reproductive.willing_to_use_effective_contraception",),
+        )
     if willing:
         return Outcome(Status.MET, "sexually active; will use highly effective contraception", evidence)
     return Outcome(Status.NOT_MET, "sexually active; not willing to use contraception", evidence)
@@ -71,31 +78,62 @@ def _covid(covid: Covid | None, wait_days: int) -> Outcome:
         return Outcome(Status.UNKNOWN, "SARS-CoV-2 history not given", {}, ("infections.covid",))
     parts: list[Outcome] = []
     if covid.recent_positive_test is None or covid.recent_contact is None or covid.symptoms is None:
-        parts.append(Outcome(Status.UNKNOWN, "SARS-CoV-2 test/contact/symptom history incomplete", {},
-                             ("infections.covid (recent positive test, contact, symptoms)",)))
+        parts.append(
+            Outcome(
+                Status.UNKNOWN,
+                "SARS-CoV-2 test/contact/symptom history incomplete",
+                {},
+                ("infections.covid (recent positive test, contact, symptoms)",),
+            )
+        )
     if covid.recent_positive_test:
         neg = covid.negative_pcr_after_positive
         if neg is None or (covid.last_positive_test is not None and neg <= covid.last_positive_test):
-            parts.append(Outcome(Status.NOT_MET, "recent positive SARS-CoV-2 test, no negative PCR since", {}))
+            parts.append(
+                Outcome(Status.NOT_MET, "recent positive SARS-CoV-2 test, no negative PCR since", {})
+            )
         elif covid.symptoms_resolved_on is not None and neg <= covid.symptoms_resolved_on:
-            parts.append(Outcome(Status.UNKNOWN, "negative PCR not at least 24 h after symptoms resolved",
-                                 {}, ("a negative PCR at least 24 h after symptoms resolved",)))
+            parts.append(
+                Outcome(
+                    Status.UNKNOWN,
+                    "negative PCR not at least 24 h after symptoms resolved",
+                    {},
+                    ("a negative PCR at least 24 h after symptoms resolved",),
+                )
+            )
         else:
             parts.append(Outcome(Status.MET, f"negative PCR on {neg} after the positive test", {}))
     if covid.recent_contact:
         pcr, contact = covid.pcr_after_contact, covid.last_contact
         if pcr is None or contact is None:
-            parts.append(Outcome(Status.UNKNOWN, "recent SARS-CoV-2 contact: negative PCR needed", {},
-                                 (f"a negative PCR at least {wait_days} days after the last contact",)))
+            parts.append(
+                Outcome(
+                    Status.UNKNOWN,
+                    "recent SARS-CoV-2 contact: negative PCR needed",
+                    {},
+                    (f"a negative PCR at least {wait_days} days after the last contact",),
+                )
+            )
         elif (pcr - contact).days < wait_days:
-            parts.append(Outcome(Status.UNKNOWN, f"PCR {(pcr - contact).days} d after contact; "
-                                 f"{wait_days} d are needed", {},
-                                 (f"a negative PCR at least {wait_days} days after the last contact",)))
+            parts.append(
+                Outcome(
+                    Status.UNKNOWN,
+                    f"PCR {(pcr - contact).days} d after contact; {wait_days} d are needed",
+                    {},
+                    (f"a negative PCR at least {wait_days} days after the last contact",),
+                )
+            )
         else:
             parts.append(Outcome(Status.MET, f"negative PCR {(pcr - contact).days} d after contact", {}))
     if covid.symptoms and not (covid.negative_pcr_after_positive or covid.pcr_after_contact):
-        parts.append(Outcome(Status.UNKNOWN, "symptoms of COVID-19: a negative PCR is needed", {},
-                             ("a negative SARS-CoV-2 PCR",)))
+        parts.append(
+            Outcome(
+                Status.UNKNOWN,
+                "symptoms of COVID-19: a negative PCR is needed",
+                {},
+                ("a negative SARS-CoV-2 PCR",),
+            )
+        )
     if not parts:
         return Outcome(Status.MET, "no recent SARS-CoV-2 positive test, contact or symptoms", {})
     return all_of(parts)
@@ -104,18 +142,28 @@ def _covid(covid: Covid | None, wait_days: int) -> Outcome:
 def infection(rule: InfectionRule, ctx: Context) -> Outcome:
     inf = ctx.dossier.infections
     parts: list[Outcome] = []
-    for name, value in (("hiv", inf.hiv), ("hepatitis_b_active", inf.hepatitis_b_active),
-                        ("hepatitis_c_active", inf.hepatitis_c_active)):
+    for name, value in (
+        ("hiv", inf.hiv),
+        ("hepatitis_b_active", inf.hepatitis_b_active),
+        ("hepatitis_c_active", inf.hepatitis_c_active),
+    ):
         if value == "positive":
             parts.append(Outcome(Status.NOT_MET, f"{name} positive", {name: value}))
         elif value in (None, "unknown"):
-            parts.append(Outcome(Status.UNKNOWN, f"{name} status unknown", {name: value},
-                                 (f"infections.{name}",)))
+            parts.append(
+                Outcome(Status.UNKNOWN, f"{name} status unknown", {name: value}, (f"infections.{name}",))
+            )
         else:
             parts.append(Outcome(Status.MET, f"{name} negative", {name: value}))
     if inf.uncontrolled_infection is None:
-        parts.append(Outcome(Status.UNKNOWN, "uncontrolled infection not stated", {},
-                             ("infections.uncontrolled_infection",)))
+        parts.append(
+            Outcome(
+                Status.UNKNOWN,
+                "uncontrolled infection not stated",
+                {},
+                ("infections.uncontrolled_infection",),
+            )
+        )
     elif inf.uncontrolled_infection:
         parts.append(Outcome(Status.NOT_MET, "uncontrolled infection", {}))
     if rule.covid:
@@ -130,46 +178,71 @@ def unresolved_toxicity(rule: ToxicityRule, ctx: Context) -> Outcome:
     cond = ctx.dossier.conditions
     flagged, details = cond.unresolved_toxicity_grade2_plus, cond.unresolved_toxicity_details or []
     relevant = [d for d in details if d.grade >= rule.min_grade]
-    evidence = {"unresolved_toxicity_grade2_plus": flagged,
-                "details": [f"{d.term} grade {d.grade}" for d in details]}
+    evidence = {
+        "unresolved_toxicity_grade2_plus": flagged,
+        "details": [f"{d.term} grade {d.grade}" for d in details],
+    }
     if flagged is None and not relevant:
-        return Outcome(Status.UNKNOWN, "unresolved toxicity not stated", evidence,
-                       ("conditions.unresolved_toxicity_grade2_plus",))
+        return Outcome(
+            Status.UNKNOWN,
+            "unresolved toxicity not stated",
+            evidence,
+            ("conditions.unresolved_toxicity_grade2_plus",),
+        )
     if not flagged and not relevant:
         return Outcome(Status.MET, f"no unresolved toxicity of grade {rule.min_grade}+", evidence)
     if not relevant:
-        return Outcome(Status.REVIEW, "grade 2+ toxicity reported without details: investigator to judge",
-                       evidence, ())
+        return Outcome(
+            Status.REVIEW, "grade 2+ toxicity reported without details: investigator to judge", evidence, ()
+        )
     blocking = [d for d in relevant if d.investigator_judges_not_relevant is False]
     pending = [d for d in relevant if d.investigator_judges_not_relevant is None]
     if blocking:
-        return Outcome(Status.NOT_MET, "unresolved " + ", ".join(f"{d.term} grade {d.grade}"
-                                                                 for d in blocking), evidence)
+        return Outcome(
+            Status.NOT_MET, "unresolved " + ", ".join(f"{d.term} grade {d.grade}" for d in blocking), evidence
+        )
     if pending:
-        return Outcome(Status.REVIEW, "investigator to judge relevance of " +
-                       ", ".join(f"{d.term} grade {d.grade}" for d in pending), evidence)
+        return Outcome(
+            Status.REVIEW,
+            "investigator to judge relevance of " + ", ".join(f"{d.term} grade {d.grade}" for d in pending),
+            evidence,
+        )
     return Outcome(Status.MET, "grade 2+ toxicity judged not relevant by the investigator", evidence)
 
 
 def gvhd(rule: GvhdRule, ctx: Context) -> Outcome:
     cond = ctx.dossier.conditions
-    evidence = {"gvhd": cond.gvhd, "gvhd_grade": cond.gvhd_grade,
-                "gvhd_treatment_or_prophylaxis": cond.gvhd_treatment_or_prophylaxis}
+    evidence = {
+        "gvhd": cond.gvhd,
+        "gvhd_grade": cond.gvhd_grade,
+        "gvhd_treatment_or_prophylaxis": cond.gvhd_treatment_or_prophylaxis,
+    }
     if cond.gvhd_treatment_or_prophylaxis:
         return Outcome(Status.NOT_MET, "receiving GvHD treatment or prophylaxis", evidence)
     if cond.gvhd == "acute":
         return Outcome(Status.NOT_MET, "active acute GvHD", evidence)
     if cond.gvhd == "chronic":
         if cond.gvhd_grade is None:
-            return Outcome(Status.UNKNOWN, "chronic GvHD of unstated grade", evidence, ("conditions.gvhd_grade",))
+            return Outcome(
+                Status.UNKNOWN, "chronic GvHD of unstated grade", evidence, ("conditions.gvhd_grade",)
+            )
         if cond.gvhd_grade > rule.chronic_max_grade:
             return Outcome(Status.NOT_MET, f"chronic GvHD grade {cond.gvhd_grade}", evidence)
     if cond.gvhd is None or cond.gvhd_treatment_or_prophylaxis is None:
-        missing = tuple(f"conditions.{n}" for n, v in (("gvhd", cond.gvhd),
-                        ("gvhd_treatment_or_prophylaxis", cond.gvhd_treatment_or_prophylaxis)) if v is None)
+        missing = tuple(
+            f"conditions.{n}"
+            for n, v in (
+                ("gvhd", cond.gvhd),
+                ("gvhd_treatment_or_prophylaxis", cond.gvhd_treatment_or_prophylaxis),
+            )
+            if v is None
+        )
         return Outcome(Status.UNKNOWN, "GvHD status not stated", evidence, missing)
-    return Outcome(Status.MET, "no active GvHD" if cond.gvhd == "none" else
-                   f"chronic GvHD grade {cond.gvhd_grade}", evidence)
+    return Outcome(
+        Status.MET,
+        "no active GvHD" if cond.gvhd == "none" else f"chronic GvHD grade {cond.gvhd_grade}",
+        evidence,
+    )
 
 
 def post_hsct_immunosuppression(rule: ImmunosuppressionRule, ctx: Context) -> Outcome:
@@ -180,13 +253,28 @@ def post_hsct_immunosuppression(rule: ImmunosuppressionRule, ctx: Context) -> Ou
         if hsct.type != "allogeneic":
             continue
         if hsct.immunosuppression_until is None:
-            parts.append(Outcome(Status.UNKNOWN, "end of immunosuppression after allogeneic HSCT not given",
-                                 {}, (f"hsct[{i}].immunosuppression_until",), waits=True))
+            parts.append(
+                Outcome(
+                    Status.UNKNOWN,
+                    "end of immunosuppression after allogeneic HSCT not given",
+                    {},
+                    (f"hsct[{i}].immunosuppression_until",),
+                    waits=True,
+                )
+            )
             continue
         earliest = add_months(hsct.immunosuppression_until, rule.months)
-        parts.append(waiting(ctx.inclusion, earliest, what="immunosuppression after allogeneic HSCT",
-                             evidence={"immunosuppression_until": hsct.immunosuppression_until.isoformat(),
-                                       "reference": f"study entry = {ctx.inclusion_source}"}))
+        parts.append(
+            waiting(
+                ctx.inclusion,
+                earliest,
+                what="immunosuppression after allogeneic HSCT",
+                evidence={
+                    "immunosuppression_until": hsct.immunosuppression_until.isoformat(),
+                    "reference": f"study entry = {ctx.inclusion_source}",
+                },
+            )
+        )
     if not parts:
         return Outcome(Status.MET, "no allogeneic HSCT", {})
     return all_of(parts)
@@ -223,8 +311,12 @@ def prior_treatment(rule: PriorTreatmentRule, ctx: Context) -> Outcome:
     if True in verdicts:
         return Outcome(Status.NOT_MET, f"{' + '.join(rule.agents)} given in combination", evidence)
     if None in verdicts:
-        return Outcome(Status.UNKNOWN, f"both {' and '.join(rule.agents)} given; dates do not show "
-                       "whether together", evidence, (f"first and last dose dates of {' and '.join(rule.agents)}",))
+        return Outcome(
+            Status.UNKNOWN,
+            f"both {' and '.join(rule.agents)} given; dates do not show whether together",
+            evidence,
+            (f"first and last dose dates of {' and '.join(rule.agents)}",),
+        )
     return Outcome(Status.MET, f"{' and '.join(rule.agents)} given separately", evidence)
 
 
@@ -250,13 +342,16 @@ def prohibited_medication(rule: ProhibitedMedicationRule, ctx: Context) -> Outco
             continue
         note = " (can be stopped: stop it before C1D1)" if med.required_during_study is False else ""
         flagged.append(f"{med.name}: {', '.join(hit)}{note}")
-    evidence: dict[str, Any] = {"checked": [m.name for m in meds], "forbidden_classes": rule.classes,
-                                "table": f"ismart medication table {table.version}",
-                                "not_in_table": unrecognised, "study_drugs_exempt": exempt}
+    evidence: dict[str, Any] = {
+        "checked": [m.name for m in meds],
+        "forbidden_classes": rule.classes,
+        "table": f"ismart medication table {table.version}",
+        "not_in_table": unrecognised,
+        "study_drugs_exempt": exempt,
+    }
     if flagged:
         return Outcome(Status.NOT_MET, "; ".join(flagged), evidence)
-    return Outcome(Status.MET, f"none of {len(meds)} current medication(s) is in a forbidden class",
-                   evidence)
+    return Outcome(Status.MET, f"none of {len(meds)} current medication(s) is in a forbidden class", evidence)
 
 
 def diet(rule: DietRule, ctx: Context) -> Outcome:
@@ -264,11 +359,25 @@ def diet(rule: DietRule, ctx: Context) -> Outcome:
     if last == "never":
         return Outcome(Status.MET, "never eaten", {}, waits=True)
     if last is None:
-        return Outcome(Status.UNKNOWN, "last grapefruit/Seville orange/starfruit not given", {},
-                       ("diet.grapefruit_or_seville_orange_or_starfruit_last",), waits=True)
+        return Outcome(
+            Status.UNKNOWN,
+            "last grapefruit/Seville orange/starfruit not given",
+            {},
+            ("diet.grapefruit_or_seville_orange_or_starfruit_last",),
+            waits=True,
+        )
     earliest, end = clear_date_after_hours(last, rule.window_hours)
-    evidence = {"last_eaten": str(last), "window_hours": rule.window_hours,
-                "convention": HOUR_CONVENTION_DATE if isinstance(last, date) and not hasattr(last, "hour")
-                else "exact time"}
-    return waiting(ctx.c1d1, earliest, what=f"{rule.window_hours} h without grapefruit etc.",
-                   evidence=evidence, window_end=end if hasattr(last, "hour") else None)
+    evidence = {
+        "last_eaten": str(last),
+        "window_hours": rule.window_hours,
+        "convention": HOUR_CONVENTION_DATE
+        if isinstance(last, date) and not hasattr(last, "hour")
+        else "exact time",
+    }
+    return waiting(
+        ctx.c1d1,
+        earliest,
+        what=f"{rule.window_hours} h without grapefruit etc.",
+        evidence=evidence,
+        window_end=end if hasattr(last, "hour") else None,
+    )

@@ -32,15 +32,19 @@ LAB_CONVENTION = (
 def _recent(ctx: Context, test: str, hours: int) -> tuple[Lab | None, Outcome | None]:
     """The latest result of ``test`` up to C1D1, or the UNKNOWN/REVIEW outcome that stops its use."""
     if ctx.c1d1 is None:
-        return None, Outcome(Status.UNKNOWN, f"{test}: no planned C1D1 to date the window", {},
-                             ("planned_c1d1",))
+        return None, Outcome(
+            Status.UNKNOWN, f"{test}: no planned C1D1 to date the window", {}, ("planned_c1d1",)
+        )
     end = datetime.combine(ctx.c1d1 + timedelta(days=1), time.min)
-    done = [lab for lab in ctx.dossier.labs or []
-            if lab.test == test and lab.value is not None and lab.collected_at is not None
-            and _moment(lab) < end]
+    done = [
+        lab
+        for lab in ctx.dossier.labs or []
+        if lab.test == test and lab.value is not None and lab.collected_at is not None and _moment(lab) < end
+    ]
     if not done:
-        return None, Outcome(Status.UNKNOWN, f"no {test} result", {},
-                             (f"{test} within {hours} h before C1D1",))
+        return None, Outcome(
+            Status.UNKNOWN, f"no {test} result", {}, (f"{test} within {hours} h before C1D1",)
+        )
     lab = max(done, key=_moment)
     assert lab.collected_at is not None
     status, note = lab_window(lab.collected_at, ctx.c1d1, hours)
@@ -58,8 +62,11 @@ def _moment(lab: Lab) -> datetime:
 
 
 def _lab_evidence(lab: Lab, **extra: Any) -> dict[str, Any]:
-    return {f"{lab.test}": f"{lab.value:g} {lab.unit}", f"{lab.test}_collected_at": str(lab.collected_at),
-            **extra}
+    return {
+        f"{lab.test}": f"{lab.value:g} {lab.unit}",
+        f"{lab.test}_collected_at": str(lab.collected_at),
+        **extra,
+    }
 
 
 def creatinine_uln(rule: RenalCreatinineRule, ctx: Context) -> Outcome:
@@ -75,21 +82,38 @@ def creatinine_uln(rule: RenalCreatinineRule, ctx: Context) -> Outcome:
     else:
         patient = ctx.dossier.patient
         if patient.birth_date is None or patient.sex is None:
-            return Outcome(Status.UNKNOWN, "creatinine ULN not given and age/sex unknown", {},
-                           ("creatinine ULN from the site laboratory",))
+            return Outcome(
+                Status.UNKNOWN,
+                "creatinine ULN not given and age/sex unknown",
+                {},
+                ("creatinine ULN from the site laboratory",),
+            )
         found = calculators.creatinine_uln_for_age(
-            calculators.age_on(patient.birth_date, as_date(lab.collected_at)), patient.sex)
+            calculators.age_on(patient.birth_date, as_date(lab.collected_at)), patient.sex
+        )
         if found is None:
-            return Outcome(Status.UNKNOWN, "creatinine ULN not given; no published value for this age",
-                           {}, ("creatinine ULN from the site laboratory",))
+            return Outcome(
+                Status.UNKNOWN,
+                "creatinine ULN not given; no published value for this age",
+                {},
+                ("creatinine ULN from the site laboratory",),
+            )
         uln, uln_from = found.value_mg_dl, f"{found.source} ({found.band})"
         ratio = value / uln
-    evidence = _lab_evidence(lab, creatinine_mg_dl=round(value, 3), uln_mg_dl=round(uln, 3),
-                             uln_from=uln_from, times_uln=round(ratio, 2), limit_times_uln=rule.max_times_uln)
+    evidence = _lab_evidence(
+        lab,
+        creatinine_mg_dl=round(value, 3),
+        uln_mg_dl=round(uln, 3),
+        uln_from=uln_from,
+        times_uln=round(ratio, 2),
+        limit_times_uln=rule.max_times_uln,
+    )
     ok = ratio <= rule.max_times_uln
-    return Outcome(Status.MET if ok else Status.NOT_MET,
-                   f"creatinine {ratio:.2f} x ULN ({'within' if ok else 'above'} {rule.max_times_uln:g} x)",
-                   evidence)
+    return Outcome(
+        Status.MET if ok else Status.NOT_MET,
+        f"creatinine {ratio:.2f} x ULN ({'within' if ok else 'above'} {rule.max_times_uln:g} x)",
+        evidence,
+    )
 
 
 def egfr_schwartz(rule: RenalSchwartzRule, ctx: Context) -> Outcome:
@@ -102,13 +126,19 @@ def egfr_schwartz(rule: RenalSchwartzRule, ctx: Context) -> Outcome:
     assert lab.value is not None and lab.unit is not None
     scr = calculators.creatinine_mg_dl(lab.value, lab.unit)
     egfr = calculators.egfr_bedside_schwartz(height, scr)
-    evidence = _lab_evidence(lab, height_cm=height, egfr_schwartz=round(egfr, 1),
-                             egfr_formula="bedside Schwartz 0.413 x height / SCr",
-                             egfr_minimum=rule.min_ml_min_173)
+    evidence = _lab_evidence(
+        lab,
+        height_cm=height,
+        egfr_schwartz=round(egfr, 1),
+        egfr_formula="bedside Schwartz 0.413 x height / SCr",
+        egfr_minimum=rule.min_ml_min_173,
+    )
     ok = egfr >= rule.min_ml_min_173
-    return Outcome(Status.MET if ok else Status.NOT_MET,
-                   f"Schwartz eGFR {egfr:.0f} mL/min/1.73m2 ({'at least' if ok else 'below'} "
-                   f"{rule.min_ml_min_173:g})", evidence)
+    return Outcome(
+        Status.MET if ok else Status.NOT_MET,
+        f"Schwartz eGFR {egfr:.0f} mL/min/1.73m2 ({'at least' if ok else 'below'} {rule.min_ml_min_173:g})",
+        evidence,
+    )
 
 
 def gfr_measured(rule: MeasuredGfrRule, ctx: Context) -> Outcome:
@@ -117,14 +147,19 @@ def gfr_measured(rule: MeasuredGfrRule, ctx: Context) -> Outcome:
         return stop or Outcome(Status.UNKNOWN, "no measured GFR", {})
     assert lab.value is not None
     ok = lab.value >= rule.min_ml_min_173
-    return Outcome(Status.MET if ok else Status.NOT_MET,
-                   f"measured GFR {lab.value:g} mL/min/1.73m2", _lab_evidence(lab))
+    return Outcome(
+        Status.MET if ok else Status.NOT_MET, f"measured GFR {lab.value:g} mL/min/1.73m2", _lab_evidence(lab)
+    )
 
 
 def _times_uln(lab: Lab, label: str) -> tuple[float | None, Outcome | None]:
     if lab.uln is None:
-        return None, Outcome(Status.UNKNOWN, f"{label}: the laboratory's ULN is not given", {},
-                             (f"{lab.test} upper limit of normal",))
+        return None, Outcome(
+            Status.UNKNOWN,
+            f"{label}: the laboratory's ULN is not given",
+            {},
+            (f"{lab.test} upper limit of normal",),
+        )
     assert lab.value is not None
     return lab.value / lab.uln, None
 
@@ -137,16 +172,25 @@ def bilirubin(rule: BilirubinRule, ctx: Context) -> Outcome:
     if stop is not None or ratio is None:
         return stop or Outcome(Status.UNKNOWN, "no ULN", {})
     gilbert = ctx.dossier.conditions.gilbert_syndrome
-    evidence = _lab_evidence(lab, times_uln=round(ratio, 2), limit_times_uln=rule.max_times_uln,
-                             gilbert_limit_times_uln=rule.gilbert_max_times_uln, gilbert_syndrome=gilbert)
+    evidence = _lab_evidence(
+        lab,
+        times_uln=round(ratio, 2),
+        limit_times_uln=rule.max_times_uln,
+        gilbert_limit_times_uln=rule.gilbert_max_times_uln,
+        gilbert_syndrome=gilbert,
+    )
     summary = f"direct bilirubin {ratio:.2f} x ULN"
     if ratio <= rule.max_times_uln:
         return Outcome(Status.MET, summary, evidence)
     if ratio > rule.gilbert_max_times_uln or gilbert is False:
         return Outcome(Status.NOT_MET, f"{summary}: above the limit", evidence)
     if gilbert is None:
-        return Outcome(Status.UNKNOWN, f"{summary}: allowed only with Gilbert's syndrome", evidence,
-                       ("conditions.gilbert_syndrome",))
+        return Outcome(
+            Status.UNKNOWN,
+            f"{summary}: allowed only with Gilbert's syndrome",
+            evidence,
+            ("conditions.gilbert_syndrome",),
+        )
     return Outcome(Status.MET, f"{summary} (Gilbert's syndrome limit)", evidence)
 
 
@@ -174,11 +218,21 @@ def transaminases(rule: TransaminaseRule, ctx: Context) -> Outcome:
         elif disease is False:
             parts.append(Outcome(Status.NOT_MET, summary, {}))
         else:
-            parts.append(Outcome(Status.UNKNOWN, f"{summary}; is it due to the leukaemia?", {},
-                                 ("conditions.hepatic_dysfunction_due_to_disease",)))
+            parts.append(
+                Outcome(
+                    Status.UNKNOWN,
+                    f"{summary}; is it due to the leukaemia?",
+                    {},
+                    ("conditions.hepatic_dysfunction_due_to_disease",),
+                )
+            )
     combined = all_of(parts)
-    return Outcome(combined.status, "; ".join(p.summary for p in parts),
-                   {**combined.evidence, "limit_times_uln": rule.max_times_uln}, combined.missing)
+    return Outcome(
+        combined.status,
+        "; ".join(p.summary for p in parts),
+        {**combined.evidence, "limit_times_uln": rule.max_times_uln},
+        combined.missing,
+    )
 
 
 def pregnancy(rule: PregnancyRule, ctx: Context) -> Outcome:
@@ -190,19 +244,32 @@ def pregnancy(rule: PregnancyRule, ctx: Context) -> Outcome:
     if repro.childbearing_potential is False:
         return Outcome(Status.MET, "not of childbearing potential", {"childbearing_potential": False})
     if repro.childbearing_potential is None:
-        return Outcome(Status.UNKNOWN, "childbearing potential not stated", {},
-                       ("reproductive.childbearing_potential",))
-    tests = [lab for lab in ctx.dossier.labs or []
-             if lab.test in ("pregnancy_serum_hcg", "pregnancy_urine_hcg")
-             and lab.result is not None and lab.collected_at is not None]
+        return Outcome(
+            Status.UNKNOWN, "childbearing potential not stated", {}, ("reproductive.childbearing_potential",)
+        )
+    tests = [
+        lab
+        for lab in ctx.dossier.labs or []
+        if lab.test in ("pregnancy_serum_hcg", "pregnancy_urine_hcg")
+        and lab.result is not None
+        and lab.collected_at is not None
+    ]
     if not tests:
-        return Outcome(Status.UNKNOWN, "no pregnancy test", {},
-                       (f"pregnancy test within {rule.test_window_days} days before C1D1",))
+        return Outcome(
+            Status.UNKNOWN,
+            "no pregnancy test",
+            {},
+            (f"pregnancy test within {rule.test_window_days} days before C1D1",),
+        )
     latest = max(tests, key=_moment)
     assert latest.collected_at is not None
     taken = as_date(latest.collected_at)
-    evidence = {"pregnancy_test": latest.test, "result": latest.result, "taken_on": taken.isoformat(),
-                "window_days": rule.test_window_days}
+    evidence = {
+        "pregnancy_test": latest.test,
+        "result": latest.result,
+        "taken_on": taken.isoformat(),
+        "window_days": rule.test_window_days,
+    }
     if latest.result == "positive":
         return Outcome(Status.NOT_MET, f"positive pregnancy test on {taken}", evidence)
     if ctx.c1d1 is None:
@@ -210,14 +277,20 @@ def pregnancy(rule: PregnancyRule, ctx: Context) -> Outcome:
     days = (ctx.c1d1 - taken).days
     if 0 <= days <= rule.test_window_days:
         return Outcome(Status.MET, f"negative test {days} d before C1D1", evidence)
-    return Outcome(Status.UNKNOWN, f"negative test of {taken} is outside the {rule.test_window_days}-day "
-                   "window", evidence, (f"pregnancy test within {rule.test_window_days} days before C1D1",))
+    return Outcome(
+        Status.UNKNOWN,
+        f"negative test of {taken} is outside the {rule.test_window_days}-day window",
+        evidence,
+        (f"pregnancy test within {rule.test_window_days} days before C1D1",),
+    )
 
 
 def shortening_fraction(rule: ShorteningFractionRule, ctx: Context) -> Outcome:
     echo, birth = ctx.dossier.cardiac.echo, ctx.dossier.patient.birth_date
     if echo is None or echo.shortening_fraction_pct is None:
-        return Outcome(Status.UNKNOWN, "no shortening fraction", {}, ("cardiac.echo.shortening_fraction_pct",))
+        return Outcome(
+            Status.UNKNOWN, "no shortening fraction", {}, ("cardiac.echo.shortening_fraction_pct",)
+        )
     stale = assessment_date(ctx, echo.date, "echocardiogram", "cardiac.echo.date")
     if stale is not None:
         return stale
@@ -227,11 +300,18 @@ def shortening_fraction(rule: ShorteningFractionRule, ctx: Context) -> Outcome:
     at = calculators.age_on(birth, echo.date)
     threshold = rule.young_above_pct if at.years < rule.young_below_years else rule.above_pct
     sf = echo.shortening_fraction_pct
-    evidence = {"shortening_fraction_pct": sf, "echo_date": echo.date.isoformat(),
-                "age_at_echo": str(at), "sf_must_exceed_pct": threshold}
+    evidence = {
+        "shortening_fraction_pct": sf,
+        "echo_date": echo.date.isoformat(),
+        "age_at_echo": str(at),
+        "sf_must_exceed_pct": threshold,
+    }
     ok = sf > threshold
-    return Outcome(Status.MET if ok else Status.NOT_MET,
-                   f"SF {sf:g}% ({'above' if ok else 'not above'} {threshold:g}%)", evidence)
+    return Outcome(
+        Status.MET if ok else Status.NOT_MET,
+        f"SF {sf:g}% ({'above' if ok else 'not above'} {threshold:g}%)",
+        evidence,
+    )
 
 
 def lvef(rule: LvefRule, ctx: Context) -> Outcome:
@@ -242,9 +322,11 @@ def lvef(rule: LvefRule, ctx: Context) -> Outcome:
     if stale is not None:
         return stale
     ok = echo.lvef_pct >= rule.min_pct
-    return Outcome(Status.MET if ok else Status.NOT_MET,
-                   f"LVEF {echo.lvef_pct:g}% ({'at least' if ok else 'below'} {rule.min_pct:g}%)",
-                   {"lvef_pct": echo.lvef_pct, "lvef_minimum_pct": rule.min_pct})
+    return Outcome(
+        Status.MET if ok else Status.NOT_MET,
+        f"LVEF {echo.lvef_pct:g}% ({'at least' if ok else 'below'} {rule.min_pct:g}%)",
+        {"lvef_pct": echo.lvef_pct, "lvef_minimum_pct": rule.min_pct},
+    )
 
 
 def qtc(rule: QtcRule, ctx: Context) -> Outcome:
@@ -254,27 +336,44 @@ def qtc(rule: QtcRule, ctx: Context) -> Outcome:
     if cardiac.significant_arrhythmia is True:
         parts.append(Outcome(Status.NOT_MET, "clinically significant arrhythmia", {}))
     elif cardiac.significant_arrhythmia is None:
-        parts.append(Outcome(Status.UNKNOWN, "arrhythmia not stated", {}, ("cardiac.significant_arrhythmia",)))
+        parts.append(
+            Outcome(Status.UNKNOWN, "arrhythmia not stated", {}, ("cardiac.significant_arrhythmia",))
+        )
     value: float | None = None
     evidence: dict[str, Any] = {"qtcf_limit_ms": rule.max_ms}
     if ecg is not None and ecg.qt_ms is not None and (ecg.heart_rate_bpm or ecg.rr_ms):
         rr = None if ecg.heart_rate_bpm else ecg.rr_ms
         value = calculators.qtcf(ecg.qt_ms, heart_rate_bpm=ecg.heart_rate_bpm, rr_ms=rr)
-        evidence.update(qt_ms=ecg.qt_ms, heart_rate_bpm=ecg.heart_rate_bpm, rr_ms=ecg.rr_ms,
-                        qtcf_ms=round(value, 1), qtcf_formula="Fridericia QT / RR^(1/3)")
+        evidence.update(
+            qt_ms=ecg.qt_ms,
+            heart_rate_bpm=ecg.heart_rate_bpm,
+            rr_ms=ecg.rr_ms,
+            qtcf_ms=round(value, 1),
+            qtcf_formula="Fridericia QT / RR^(1/3)",
+        )
     elif ecg is not None and ecg.qtcf_ms is not None:
         value = ecg.qtcf_ms
         evidence.update(qtcf_ms=value, qtcf_formula="as reported by the site")
     if value is None or ecg is None:
-        parts.append(Outcome(Status.UNKNOWN, "no QT with heart rate/RR, nor QTcF", evidence,
-                             ("cardiac.ecg (QT and heart rate, or QTcF)",)))
+        parts.append(
+            Outcome(
+                Status.UNKNOWN,
+                "no QT with heart rate/RR, nor QTcF",
+                evidence,
+                ("cardiac.ecg (QT and heart rate, or QTcF)",),
+            )
+        )
     else:
         stale = assessment_date(ctx, ecg.date, "ECG", "cardiac.ecg.date")
         if stale is not None:
             parts.append(stale)
         else:
             ok = value <= rule.max_ms
-            parts.append(Outcome(Status.MET if ok else Status.NOT_MET,
-                                 f"QTcF {value:.1f} ms ({'within' if ok else 'above'} {rule.max_ms:g})",
-                                 {**evidence, "ecg_date": str(ecg.date)}))
+            parts.append(
+                Outcome(
+                    Status.MET if ok else Status.NOT_MET,
+                    f"QTcF {value:.1f} ms ({'within' if ok else 'above'} {rule.max_ms:g})",
+                    {**evidence, "ecg_date": str(ecg.date)},
+                )
+            )
     return all_of(parts)

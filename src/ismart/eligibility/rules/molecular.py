@@ -15,15 +15,27 @@ _RANK = {Status.MET: 0, Status.REVIEW: 1, Status.UNKNOWN: 2}
 def alteration(rule: AlterationRule, ctx: Context) -> Outcome:
     profile = ctx.profile
     if not profile.present:
-        return Outcome(Status.UNKNOWN, "no molecular profile in the dossier", {},
-                       ("profiling (variants, fusions, copy number, expression, drug response)",))
+        return Outcome(
+            Status.UNKNOWN,
+            "no molecular profile in the dossier",
+            {},
+            ("profiling (variants, fusions, copy number, expression, drug response)",),
+        )
     found = sorted(hits(profile, rule.matches), key=lambda h: _RANK[h.status])
     evidence: dict[str, Any] = {
         "pathway": rule.pathway,
-        "alterations_reported": [a.name for a in profile.alterations if a.side != "five_prime"
-                                 or a.kind != "fusion"],
-        "matches": [{"alteration": h.alteration.name, "status": h.status.value, "rule": h.why,
-                     "from": h.alteration.field} for h in found],
+        "alterations_reported": [
+            a.name for a in profile.alterations if a.side != "five_prime" or a.kind != "fusion"
+        ],
+        "matches": [
+            {
+                "alteration": h.alteration.name,
+                "status": h.status.value,
+                "rule": h.why,
+                "from": h.alteration.field,
+            }
+            for h in found
+        ],
     }
     if not found:
         return Outcome(Status.NOT_MET, f"no alteration fits the {rule.pathway} rule", evidence)
@@ -32,8 +44,11 @@ def alteration(rule: AlterationRule, ctx: Context) -> Outcome:
     missing: tuple[str, ...] = ()
     if best is Status.UNKNOWN:
         missing = tuple(sorted({f"{h.alteration.name}: {h.why}" for h in found}))
-    prefix = {Status.MET: "", Status.REVIEW: "possible match, board to judge: ",
-              Status.UNKNOWN: "cannot tell: "}[best]
+    prefix = {
+        Status.MET: "",
+        Status.REVIEW: "possible match, board to judge: ",
+        Status.UNKNOWN: "cannot tell: ",
+    }[best]
     return Outcome(best, prefix + "; ".join(names), evidence, missing)
 
 
@@ -46,6 +61,10 @@ def resistance(rule: ResistanceRule, ctx: Context) -> Outcome:
         names = [f"{a.name} (resistance to {m.drug})" for a, m in found]
         return Outcome(Status.NOT_MET, "; ".join(names), {**evidence, "found": names})
     if not profile.variants_assessed:
-        return Outcome(Status.UNKNOWN, "small variants not assessed by a sequencing method", evidence,
-                       ("sequencing result (variants) of the relapsed disease",))
+        return Outcome(
+            Status.UNKNOWN,
+            "small variants not assessed by a sequencing method",
+            evidence,
+            ("sequencing result (variants) of the relapsed disease",),
+        )
     return Outcome(Status.MET, "no known resistance mutation among the reported variants", evidence)

@@ -64,19 +64,24 @@ def age(rule: AgeRule, ctx: Context) -> Outcome:
     evidence["birth_date"] = patient.birth_date.isoformat()
     parts: list[Outcome] = []
     if diagnosis.first_diagnosis_date is None:
-        parts.append(Outcome(Status.UNKNOWN, "date of first diagnosis not given", {},
-                             ("diagnosis.first_diagnosis_date",)))
+        parts.append(
+            Outcome(
+                Status.UNKNOWN, "date of first diagnosis not given", {}, ("diagnosis.first_diagnosis_date",)
+            )
+        )
     else:
         parts.append(_age_at_diagnosis(rule, patient.birth_date, diagnosis.first_diagnosis_date))
     if ctx.inclusion is None:
-        parts.append(Outcome(Status.UNKNOWN, "no inclusion date or planned C1D1", {},
-                             ("planned_c1d1",)))
+        parts.append(Outcome(Status.UNKNOWN, "no inclusion date or planned C1D1", {}, ("planned_c1d1",)))
     else:
         at = calculators.age_on(patient.birth_date, ctx.inclusion)
         limit = calculators.anniversary(patient.birth_date, rule.max_at_inclusion_below.years)
-        info = {"age_at_inclusion": str(at), "inclusion_date": ctx.inclusion.isoformat(),
-                "inclusion_date_from": ctx.inclusion_source,
-                "must_be_included_before": limit.isoformat()}
+        info = {
+            "age_at_inclusion": str(at),
+            "inclusion_date": ctx.inclusion.isoformat(),
+            "inclusion_date_from": ctx.inclusion_source,
+            "must_be_included_before": limit.isoformat(),
+        }
         status = Status.MET if ctx.inclusion < limit else Status.NOT_MET
         parts.append(Outcome(status, f"{at} at inclusion", info))
     result = all_of(parts)
@@ -96,8 +101,11 @@ def weight(rule: WeightRule, ctx: Context) -> Outcome:
     if rule.min_kg is not None:
         evidence["minimum_kg"] = rule.min_kg
         ok = kg >= rule.min_kg
-        return Outcome(Status.MET if ok else Status.NOT_MET,
-                       f"{kg:g} kg ({'at least' if ok else 'below'} {rule.min_kg:g} kg)", evidence)
+        return Outcome(
+            Status.MET if ok else Status.NOT_MET,
+            f"{kg:g} kg ({'at least' if ok else 'below'} {rule.min_kg:g} kg)",
+            evidence,
+        )
     assert rule.split_age_years is not None and rule.below_split_min_kg is not None
     assert rule.above_split_min_kg is not None
     if patient.birth_date is None or ctx.inclusion is None:
@@ -115,8 +123,11 @@ def weight(rule: WeightRule, ctx: Context) -> Outcome:
     if minimum is not None:
         evidence["minimum_kg"] = minimum
         ok = kg >= minimum
-        return Outcome(Status.MET if ok else Status.NOT_MET,
-                       f"{kg:g} kg at {at} ({'at least' if ok else 'below'} {minimum:g} kg)", evidence)
+        return Outcome(
+            Status.MET if ok else Status.NOT_MET,
+            f"{kg:g} kg at {at} ({'at least' if ok else 'below'} {minimum:g} kg)",
+            evidence,
+        )
     evidence["minimum_kg"] = f"{low:g} or {high:g} (ambiguous)"
     if kg >= high:
         return Outcome(Status.MET, f"{kg:g} kg at {at}: meets either reading", evidence)
@@ -137,17 +148,27 @@ def performance(rule: PerformanceRule, ctx: Context) -> Outcome:
     assert perf.assessed_on is not None
     at = calculators.age_on(birth, perf.assessed_on)
     expected = "lansky" if at.years <= rule.lansky_up_to_completed_years else "karnofsky"
-    evidence = {"scale": perf.scale, "expected_scale": expected, "score": perf.score,
-                "age_at_assessment": str(at), "assessed_on": perf.assessed_on.isoformat(),
-                "minimum": rule.min_score}
+    evidence = {
+        "scale": perf.scale,
+        "expected_scale": expected,
+        "score": perf.score,
+        "age_at_assessment": str(at),
+        "assessed_on": perf.assessed_on.isoformat(),
+        "minimum": rule.min_score,
+    }
     if perf.scale is None or perf.scale != expected:
-        return Outcome(Status.UNKNOWN, f"score given on {perf.scale or 'no stated'} scale; "
-                       f"{expected.title()} applies at {at}", evidence,
-                       (f"performance score on the {expected.title()} scale",))
+        return Outcome(
+            Status.UNKNOWN,
+            f"score given on {perf.scale or 'no stated'} scale; {expected.title()} applies at {at}",
+            evidence,
+            (f"performance score on the {expected.title()} scale",),
+        )
     ok = perf.score >= rule.min_score
-    return Outcome(Status.MET if ok else Status.NOT_MET,
-                   f"{expected.title()} {perf.score} ({'at least' if ok else 'below'} {rule.min_score})",
-                   evidence)
+    return Outcome(
+        Status.MET if ok else Status.NOT_MET,
+        f"{expected.title()} {perf.score} ({'at least' if ok else 'below'} {rule.min_score})",
+        evidence,
+    )
 
 
 def consent(rule: ConsentRule, ctx: Context) -> Outcome:
@@ -155,9 +176,11 @@ def consent(rule: ConsentRule, ctx: Context) -> Outcome:
     evidence = {"signed_on": str(c.signed_on), "signed_by": c.signed_by, "assent": c.assent}
     if c.assent == "refused":
         return Outcome(Status.NOT_MET, "assent refused", evidence)
-    missing = tuple(f"consent.{name}" for name, value in
-                    (("signed_on", c.signed_on), ("signed_by", c.signed_by), ("assent", c.assent))
-                    if value is None)
+    missing = tuple(
+        f"consent.{name}"
+        for name, value in (("signed_on", c.signed_on), ("signed_by", c.signed_by), ("assent", c.assent))
+        if value is None
+    )
     if missing:
         return Outcome(Status.UNKNOWN, "consent record incomplete", evidence, missing)
     assert c.signed_on is not None
@@ -166,35 +189,56 @@ def consent(rule: ConsentRule, ctx: Context) -> Outcome:
     if c.signed_by == "patient" and birth is not None:
         at = calculators.age_on(birth, c.signed_on)
         if at.years < 18:
-            return Outcome(Status.REVIEW, f"signed by the patient at {at}: check national rules "
-                           "on minors' consent", evidence)
+            return Outcome(
+                Status.REVIEW,
+                f"signed by the patient at {at}: check national rules on minors' consent",
+                evidence,
+            )
     return Outcome(Status.MET, f"signed {c.signed_on} by {c.signed_by}; assent {c.assent}", evidence)
 
 
 def swallowing(rule: SwallowingRule, ctx: Context) -> Outcome:
     cond = ctx.dossier.conditions
-    evidence = {"able_to_swallow_capsules": cond.able_to_swallow_capsules,
-                "oral_alternative": cond.oral_alternative}
+    evidence = {
+        "able_to_swallow_capsules": cond.able_to_swallow_capsules,
+        "oral_alternative": cond.oral_alternative,
+    }
     if cond.able_to_swallow_capsules is True:
         return Outcome(Status.MET, "swallows capsules", evidence)
     if cond.able_to_swallow_capsules is None:
-        return Outcome(Status.UNKNOWN, "capsule swallowing not assessed", evidence,
-                       ("conditions.able_to_swallow_capsules",))
+        return Outcome(
+            Status.UNKNOWN,
+            "capsule swallowing not assessed",
+            evidence,
+            ("conditions.able_to_swallow_capsules",),
+        )
     if cond.oral_alternative is None:
         return Outcome(Status.NOT_MET, "cannot swallow capsules and no oral alternative", evidence)
-    return Outcome(Status.REVIEW, f"cannot swallow capsules; {cond.oral_alternative} allowed only "
-                   "where the investigator's brochure permits it for each drug", evidence)
+    return Outcome(
+        Status.REVIEW,
+        f"cannot swallow capsules; {cond.oral_alternative} allowed only "
+        "where the investigator's brochure permits it for each drug",
+        evidence,
+    )
 
 
 def profiling(rule: ProfilingRule, ctx: Context) -> Outcome:
     prof = ctx.dossier.profiling
     if prof is None:
-        return Outcome(Status.UNKNOWN, "no molecular profiling in the dossier", {},
-                       ("profiling (molecular profile of the relapsed/refractory disease)",))
+        return Outcome(
+            Status.UNKNOWN,
+            "no molecular profiling in the dossier",
+            {},
+            ("profiling (molecular profile of the relapsed/refractory disease)",),
+        )
     methods = prof.methods or []
-    evidence: dict[str, Any] = {"methods": methods, "flow_cytometry": prof.flow_cytometry,
-                                "timepoint": prof.timepoint, "sample_date": str(prof.sample_date),
-                                "reading": rule.reading}
+    evidence: dict[str, Any] = {
+        "methods": methods,
+        "flow_cytometry": prof.flow_cytometry,
+        "timepoint": prof.timepoint,
+        "sample_date": str(prof.sample_date),
+        "reading": rule.reading,
+    }
     parts: list[Outcome] = []
     if prof.flow_cytometry is None:
         parts.append(Outcome(Status.UNKNOWN, "flow cytometry not stated", {}, ("profiling.flow_cytometry",)))
@@ -220,7 +264,10 @@ def profiling(rule: ProfilingRule, ctx: Context) -> Outcome:
         assert day is not None
         delta = (reference - day).days if reference is not None else None
         where = f", {delta} d before inclusion" if delta is not None else ""
-        return Outcome(Status.MET, f"{', '.join(methods)} + flow on the {prof.timepoint} sample "
-                       f"of {day}{where}", evidence)
+        return Outcome(
+            Status.MET,
+            f"{', '.join(methods)} + flow on the {prof.timepoint} sample of {day}{where}",
+            evidence,
+        )
     combined = all_of(parts)
     return Outcome(combined.status, combined.summary, evidence, combined.missing)

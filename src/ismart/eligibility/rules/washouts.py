@@ -45,9 +45,11 @@ def _days(moment: date | datetime, days: int) -> date:
 def _is_short(rule: ChemotherapyWashoutRule, therapy: PriorTherapy) -> bool:
     agent = therapy.agent.strip().lower().removeprefix("6-")
     route = (therapy.route or "").lower()
-    return (agent in rule.short_agents
-            or (agent in rule.short_oral_only and route in ("oral", "po"))
-            or therapy.therapy_class in rule.short_classes)
+    return (
+        agent in rule.short_agents
+        or (agent in rule.short_oral_only and route in ("oral", "po"))
+        or therapy.therapy_class in rule.short_classes
+    )
 
 
 def washout_chemotherapy(rule: ChemotherapyWashoutRule, ctx: Context) -> Outcome:
@@ -67,18 +69,31 @@ def washout_chemotherapy(rule: ChemotherapyWashoutRule, ctx: Context) -> Outcome
         if short:
             earliest, end = clear_date_after_hours(t.last_dose, rule.short_hours)
             convention = "exact time" if isinstance(t.last_dose, datetime) else HOUR_CONVENTION_DATE
-            evidence = {f"{t.agent}_last_dose": str(t.last_dose), f"{t.agent}_window": f"{rule.short_hours} h",
-                        "hour_convention": convention}
+            evidence = {
+                f"{t.agent}_last_dose": str(t.last_dose),
+                f"{t.agent}_window": f"{rule.short_hours} h",
+                "hour_convention": convention,
+            }
             window_end = end if isinstance(t.last_dose, datetime) else None
-            parts.append(waiting(ctx.c1d1, earliest, what=f"{t.agent} ({rule.short_hours} h)",
-                                 evidence=evidence, window_end=window_end))
+            parts.append(
+                waiting(
+                    ctx.c1d1,
+                    earliest,
+                    what=f"{t.agent} ({rule.short_hours} h)",
+                    evidence=evidence,
+                    window_end=window_end,
+                )
+            )
             continue
         earliest = _days(t.last_dose, rule.days)
         if t.therapy_class is None and (ctx.c1d1 is None or ctx.c1d1 < earliest):
             parts.append(_unknown(f"{t.agent}: therapy class not given", f"prior_therapy[{i}].class"))
             continue
-        evidence = {f"{t.agent}_last_dose": str(t.last_dose), f"{t.agent}_window": f"{rule.days} d",
-                    "day_convention": DAY_CONVENTION}
+        evidence = {
+            f"{t.agent}_last_dose": str(t.last_dose),
+            f"{t.agent}_window": f"{rule.days} d",
+            "day_convention": DAY_CONVENTION,
+        }
         parts.append(waiting(ctx.c1d1, earliest, what=f"{t.agent} ({rule.days} d)", evidence=evidence))
     return _combine(parts, "no cytotoxic therapy in the history")
 
@@ -96,12 +111,20 @@ def washout_radiotherapy(rule: RadiotherapyWashoutRule, ctx: Context) -> Outcome
             continue
         earliest = _days(rt.end_date, rule.days)
         if rt.palliative is None and (ctx.c1d1 is None or ctx.c1d1 < earliest):
-            parts.append(_unknown("radiotherapy within the window: palliative or not?",
-                                  f"radiotherapy[{i}].palliative"))
+            parts.append(
+                _unknown(
+                    "radiotherapy within the window: palliative or not?", f"radiotherapy[{i}].palliative"
+                )
+            )
             continue
-        parts.append(waiting(ctx.c1d1, earliest, what=f"radiotherapy ({rule.days} d)",
-                             evidence={"radiotherapy_end": rt.end_date.isoformat(),
-                                       "day_convention": DAY_CONVENTION}))
+        parts.append(
+            waiting(
+                ctx.c1d1,
+                earliest,
+                what=f"radiotherapy ({rule.days} d)",
+                evidence={"radiotherapy_end": rt.end_date.isoformat(), "day_convention": DAY_CONVENTION},
+            )
+        )
     return _combine(parts, "no non-palliative radiotherapy")
 
 
@@ -115,9 +138,14 @@ def washout_hsct(rule: HsctWashoutRule, ctx: Context) -> Outcome:
             parts.append(_unknown("HSCT type or date not given", f"hsct[{i}] (type and date)"))
             continue
         months = rule.allogeneic_months if h.type == "allogeneic" else rule.autologous_months
-        parts.append(waiting(ctx.c1d1, add_months(h.date, months), what=f"{h.type} HSCT ({months} months)",
-                             evidence={f"{h.type}_hsct_date": h.date.isoformat(),
-                                       "month_convention": "calendar months"}))
+        parts.append(
+            waiting(
+                ctx.c1d1,
+                add_months(h.date, months),
+                what=f"{h.type} HSCT ({months} months)",
+                evidence={f"{h.type}_hsct_date": h.date.isoformat(), "month_convention": "calendar months"},
+            )
+        )
     return _combine(parts, "no HSCT")
 
 
@@ -130,12 +158,18 @@ def _class_window(rule: ClassWashoutRule, t: PriorTherapy, c1d1: date | None, i:
     if t.half_life_days is None:
         if c1d1 is not None and c1d1 >= upper:
             return waiting(c1d1, upper, what=f"{t.agent} ({rule.days} d)", evidence=evidence)
-        return _unknown(f"{t.agent}: {rule.days} d not yet over and half-life not given",
-                        f"prior_therapy[{i}].half_life_days")
+        return _unknown(
+            f"{t.agent}: {rule.days} d not yet over and half-life not given",
+            f"prior_therapy[{i}].half_life_days",
+        )
     hours = min(rule.days * 24.0, rule.half_lives * t.half_life_days * 24.0)
-    evidence.update({f"{t.agent}_half_life_days": t.half_life_days,
-                     f"{t.agent}_window": f"min({rule.days} d, {rule.half_lives:g} x half-life) = {hours:g} h",
-                     "hour_convention": HOUR_CONVENTION_DATE})
+    evidence.update(
+        {
+            f"{t.agent}_half_life_days": t.half_life_days,
+            f"{t.agent}_window": f"min({rule.days} d, {rule.half_lives:g} x half-life) = {hours:g} h",
+            "hour_convention": HOUR_CONVENTION_DATE,
+        }
+    )
     earliest, _ = clear_date_after_hours(t.last_dose, hours)
     return waiting(c1d1, min(earliest, upper), what=f"{t.agent} ({hours / 24:.2g} d)", evidence=evidence)
 
@@ -149,8 +183,17 @@ def washout_classes(rule: ClassWashoutRule, ctx: Context) -> Outcome:
         if t.therapy_class in rule.unlisted_classes_review and t.last_dose is not None:
             since = _days(t.last_dose, rule.days)
             if ctx.c1d1 is not None and ctx.c1d1 < since:
-                parts.append(Outcome(Status.REVIEW, f"{t.agent} ({t.therapy_class}) within {rule.days} d: "
-                                     "no washout is stated for approved targeted drugs", {}, (), since, True))
+                parts.append(
+                    Outcome(
+                        Status.REVIEW,
+                        f"{t.agent} ({t.therapy_class}) within {rule.days} d: "
+                        "no washout is stated for approved targeted drugs",
+                        {},
+                        (),
+                        since,
+                        True,
+                    )
+                )
             continue
         if t.therapy_class not in rule.classes:
             continue
@@ -177,9 +220,18 @@ def washout_surgery(rule: SurgeryWashoutRule, ctx: Context) -> Outcome:
         if op.major is None and (ctx.c1d1 is None or ctx.c1d1 < earliest):
             parts.append(_unknown(f"{op.procedure or 'surgery'}: major or not?", f"surgery[{i}].major"))
             continue
-        parts.append(waiting(ctx.c1d1, earliest, what=f"major surgery ({rule.days} d)",
-                             evidence={"surgery_date": op.date.isoformat(), "procedure": op.procedure,
-                                       "day_convention": DAY_CONVENTION}))
+        parts.append(
+            waiting(
+                ctx.c1d1,
+                earliest,
+                what=f"major surgery ({rule.days} d)",
+                evidence={
+                    "surgery_date": op.date.isoformat(),
+                    "procedure": op.procedure,
+                    "day_convention": DAY_CONVENTION,
+                },
+            )
+        )
     return _combine(parts, "no major surgery")
 
 

@@ -1,0 +1,1 @@
+"""Molecular profile: gene names, protein changes, alterations and rule matching."""
