@@ -1,239 +1,355 @@
 """The prohibited-medication table: drugs, their interaction classes, and name matching.
 
-The shipped table (reference/medications.yaml) cites a public source for every class membership.
-CredibleMeds' QTdrugs list is licensed content, so it is not shipped; a site holding a licence
-imports its own export with :meth:`MedicationTable.with_qt_import`, which adds the QT class for
-the chosen risk categories (Known Risk by default, as CredibleMeds advises for decision support).
+HEM-iSMART sub-protocols B and C exclude patients on CYP3A4 inhibitors, P-gp inhibitors, moderate
+or strong CYP3A4 inducers or QT-prolonging drugs; D excludes QT-prolonging drugs. The protocol's
+own list is not public, so ismart ships ``reference/medications.yaml``, built from public sources:
+the FDA-guidance classification of CYP3A inhibitors and inducers, a public P-gp inhibitor table,
+and, for QT prolongation, each drug's own US prescribing information. Every class membership
+cites its source.
+
+Licensing: the CredibleMeds QTdrugs list (AZCERT) is the usual clinical reference for QT risk,
+but it is licensed content and is NOT shipped or copied here. A site that holds a licence exports
+its copy as CSV (generic name, brand names, risk category KR/PR/CR/SR) and merges it at run time
+with :meth:`MedicationTable.with_qt_import`; by default only Known Risk (KR) drugs are added, the
+category CredibleMeds itself recommends for clinical decision support. Imported memberships cite
+"site-licensed CredibleMeds import (<file name>)", so a report always shows where a flag came from.
+
+Name matching is token based: case, accents, punctuation, hyphen/space variants, salts, doses and
+dosage-form words are tolerated ("Ondansetron HCl 4 mg tablet"), but a name never matches inside a
+longer, different word ("quinine" does not match "quinidine").
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import re
 import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, Self
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ismart.errors import ProfileFileError, ProtocolDataError
 
-# Salt and form words that do not change which drug it is ("ondansetron hydrochloride").
-_NOISE = frozenset(
-    {
-        "hydrochloride",
-        "hcl",
-        "sodium",
-        "potassium",
-        "calcium",
-        "magnesium",
-        "phosphate",
-        "sulfate",
-        "sulphate",
-        "mesylate",
-        "maleate",
-        "tartrate",
-        "citrate",
-        "acetate",
-        "succinate",
-        "fumarate",
-        "besylate",
-        "hyclate",
-        "lactobionate",
-        "stearate",
-        "ethylsuccinate",
-        "dihydrate",
-        "monohydrate",
-        "tablet",
-        "tablets",
-        "tab",
-        "capsule",
-        "capsules",
-        "cap",
-        "oral",
-        "solution",
-        "suspension",
-        "syrup",
-        "iv",
-        "po",
-        "injection",
-        "infusion",
-        "mg",
-        "g",
-        "mcg",
-        "ug",
-        "ml",
-        "mg/ml",
-        "daily",
-        "bid",
-        "tid",
-        "qd",
-        "once",
-        "twice",
-        "per",
-        "day",
-        "extended",
-        "release",
-        "er",
-        "xr",
-        "sr",
-    }
-)
+SCHEMA_VERSION = 1
+QT_CLASS = "qt_prolonging"
+RISK_CATEGORIES = ("KR", "PR", "CR", "SR")
+_CATEGORY_NAMES = {
+    "KNOWN RISK": "KR", "KNOWN RISK OF TDP": "KR", "POSSIBLE RISK": "PR",
+    "POSSIBLE RISK OF TDP": "PR", "CONDITIONAL RISK": "CR", "CONDITIONAL RISK OF TDP": "CR",
+    "SPECIAL RISK": "SR",
+}
+_HEADERS = {
+    "generic": ("generic name", "generic names", "generic"),
+    "brands": ("brand names", "brand name", "brands", "brand"),
+    "category": ("risk category", "category", "risk"),
+}
 
 
-class _Model(BaseModel):
+class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Source(_Model):
-    title: str
-    url: str
-    accessed: str
+class Source(_Frozen):
+    """A public document (or a site's licensed import) that a class membership cites."""
+
+    title: str = Field(min_length=1)
+    url: str = Field(min_length=1)
+    accessed: date
 
 
-class DrugEntry(_Model):
-    name: str
-    synonyms: list[str] = []
-    classes: dict[str, str]  # class -> source id
+class DrugEntry(_Frozen):
+    """One drug: its lowercase INN, the other names it goes by, and its cited classes."""
+
+    name: str = Field(min_length=1)
+    synonyms: tuple[str, ...] = ()
+    classes: tuple[str, ...] = Field(min_length=1)
+    sources: dict[str, str]
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        if self.name != " ".join(self.name.lower().split()):
+            raise ValueError(f"name {self.name!r} must be lowercase and trimmed")
+        if len(set(self.classes)) != len(self.classes):
+            raise ValueError(f"{self.name}: a class is listed twice")
+        if set(self.sources) != set(self.classes):
+            raise ValueError(f"{self.name}: cite exactly one source for each class")
+        return self
 
 
-class MedicationFile(_Model):
-    schema_version: int
+class MedicationFile(_Frozen):
+    """The medication YAML file, as validated."""
+
+    schema_version: Literal[1]
     name: str
     version: str
     sources: dict[str, Source]
     classes: dict[str, str]
-    drugs: list[DrugEntry]
+    drugs: tuple[DrugEntry, ...]
+
+    @model_validator(mode="after")
+    def _references(self) -> Self:
+        for drug in self.drugs:
+            for cls, source in drug.sources.items():
+                if cls not in self.classes:
+                    raise ValueError(f"{drug.name}: unknown class {cls!r}")
+                if source not in self.sources:
+                    raise ValueError(f"{drug.name}: cites unknown source {source!r}")
+        return self
 
 
-def _words(text: str) -> list[str]:
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    plain = plain.replace("'", "")
-    return [w for w in re.split(r"[^a-z0-9/]+", plain) if w]
+# ---- name normalisation and lookup
+
+def _tokens(text: str) -> list[str]:
+    """Lowercase ASCII letter runs and digit runs; apostrophes vanish ("john's" -> "johns")."""
+    plain = text.replace("'", "").replace("\u2019", "").replace("`", "")
+    plain = unicodedata.normalize("NFKD", plain).encode("ascii", "ignore").decode("ascii")
+    return re.findall(r"[a-z]+|[0-9]+", plain.lower())
 
 
 def _key(text: str) -> str:
-    return " ".join(w for w in _words(text) if w not in _NOISE and not re.fullmatch(r"[\d/.]+", w))
+    return "".join(_tokens(text))
 
+
+def _index(drugs: Iterable[DrugEntry]) -> dict[str, DrugEntry]:
+    """Every name and synonym (spacing and punctuation removed) -> its entry; no name twice."""
+    index: dict[str, DrugEntry] = {}
+    for drug in drugs:
+        for name in (drug.name, *drug.synonyms):
+            key = _key(name)
+            if not key:
+                raise ProtocolDataError(f"medications: {drug.name}: name {name!r} has no letters")
+            other = index.setdefault(key, drug)
+            if other.name != drug.name:
+                raise ProtocolDataError(
+                    f"medications: {name!r} names both {other.name} and {drug.name}")
+    return index
+
+
+def _lookup(index: Mapping[str, DrugEntry], text: str) -> DrugEntry | None:
+    """The entry whose name is the longest run of whole words in ``text`` (earliest on a tie).
+
+    Adjacent words are joined before comparison, so "co-trimoxazole", "co trimoxazole" and
+    "cotrimoxazole" are one name; a word is never cut, so no name matches inside another word.
+    """
+    words = _tokens(text)
+    longest = max((len(k) for k in index), default=0)
+    best: DrugEntry | None = None
+    best_length = 0
+    for start in range(len(words)):
+        joined = ""
+        for word in words[start:]:
+            joined += word
+            if len(joined) > longest:
+                break
+            entry = index.get(joined)
+            if entry is not None and len(joined) > best_length:
+                best, best_length = entry, len(joined)
+    return best
+
+
+# ---- the table
 
 class MedicationTable:
-    """Look up a medication name (INN, synonym or brand; any case; with dose or salt words)."""
+    """The validated table with name lookup. Immutable: imports return a new table."""
 
     def __init__(self, data: MedicationFile) -> None:
         self.data = data
-        self.version = data.version
-        self._index: dict[str, DrugEntry] = {}
-        for drug in data.drugs:
-            for cls, source in drug.classes.items():
-                if cls not in data.classes:
-                    raise ProtocolDataError(f"medications: {drug.name} has unknown class {cls!r}")
-                if source not in data.sources:
-                    raise ProtocolDataError(f"medications: {drug.name} cites unknown source {source!r}")
-            for name in (drug.name, *drug.synonyms):
-                self._index[_key(name)] = drug
+        self._index = _index(data.drugs)
+
+    @property
+    def name(self) -> str:
+        return self.data.name
+
+    @property
+    def version(self) -> str:
+        return self.data.version
+
+    @property
+    def sources(self) -> dict[str, Source]:
+        return self.data.sources
+
+    @property
+    def classes(self) -> dict[str, str]:
+        return self.data.classes
+
+    @property
+    def drugs(self) -> tuple[DrugEntry, ...]:
+        return self.data.drugs
+
+    @staticmethod
+    def load_default() -> MedicationTable:
+        """The shipped table (``ismart/reference/medications.yaml``), validated once per process."""
+        return _default_table()
 
     @classmethod
-    def from_yaml(cls, path: Path) -> MedicationTable:
-        return cls(_validate(yaml.safe_load(path.read_text(encoding="utf-8")), path.name))
-
-    @classmethod
-    @cache
-    def load_default(cls) -> MedicationTable:
-        text = (resources.files("ismart") / "reference" / "medications.yaml").read_text(encoding="utf-8")
-        return cls(_validate(yaml.safe_load(text), "medications.yaml"))
+    def from_yaml(cls, path: str | Path) -> MedicationTable:
+        """A site's own table in the same format."""
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ProtocolDataError(f"{path.name}: cannot read medication table: {exc}") from None
+        return cls(_parse(text, path.name))
 
     def match(self, name: str) -> DrugEntry | None:
-        """The entry for a name: the whole cleaned name, else its longest leading word run."""
-        words = _key(name).split()
-        for length in range(len(words), 0, -1):
-            entry = self._index.get(" ".join(words[:length]))
-            if entry is not None:
-                return entry
-        return None
+        """The entry a free-text medication name refers to, or None when it is not in the table."""
+        return _lookup(self._index, name)
 
     def classes_of(self, name: str) -> frozenset[str]:
+        """The interaction classes of a medication name; empty when it is not in the table."""
         entry = self.match(name)
-        return frozenset(entry.classes) if entry else frozenset()
+        return frozenset(entry.classes) if entry is not None else frozenset()
 
-    def with_qt_import(self, path: Path, categories: tuple[str, ...] = ("KR",)) -> MedicationTable:
-        """A copy of the table with the QT class added from a site's licensed CSV export."""
-        source_id = f"site_qt_import_{path.stem}"
-        sources = {
-            **self.data.sources,
-            source_id: Source(
-                title=f"site-licensed CredibleMeds import ({path.name})", url=str(path), accessed="import"
-            ),
-        }
-        drugs = {d.name: d for d in self.data.drugs}
-        for generic, brands in _read_qt_csv(path, categories):
-            entry = self.match(generic)
-            if entry is None:
-                drugs[generic] = DrugEntry(
-                    name=generic, synonyms=brands, classes={"qt_prolonging": source_id}
-                )
-            elif "qt_prolonging" not in entry.classes:
-                drugs[entry.name] = entry.model_copy(
-                    update={"classes": {**entry.classes, "qt_prolonging": source_id}}
-                )
-        data = self.data.model_copy(
-            update={
-                "sources": sources,
-                "drugs": list(drugs.values()),
-                "version": f"{self.version}+{path.name}",
-            }
-        )
+    def with_qt_import(
+        self, path: str | Path, categories: Iterable[str] = ("KR",)
+    ) -> MedicationTable:
+        """A copy of the table with ``qt_prolonging`` added from a site's licensed CSV export.
+
+        Only rows whose risk category is in ``categories`` (KR, PR, CR, SR) are merged; every row
+        is still checked. Drugs already in the table gain the class (their other classes and
+        sources stay); new drugs are added. Malformed files raise ProfileFileError(path, line).
+        """
+        path = Path(path)
+        wanted = _wanted_categories(path, categories)
+        rows = [row for row in _read_qt_csv(path) if row.category in wanted]
+        source_id = "crediblemeds_import_" + "_".join(_tokens(path.name))
+        source = Source(title=f"site-licensed CredibleMeds import ({path.name})",
+                        url=path.resolve().as_uri(), accessed=date.today())
+        data = MedicationFile(
+            schema_version=1, name=self.data.name,
+            version=f"{self.data.version}+qt-import:{path.name}",
+            sources={**self.data.sources, source_id: source}, classes=self.data.classes,
+            drugs=_merge_qt(self.data.drugs, rows, source_id))
         return MedicationTable(data)
 
 
-def _validate(data: Any, name: str) -> MedicationFile:
-    if not isinstance(data, dict) or data.get("schema_version") != 1:
-        version = data.get("schema_version") if isinstance(data, dict) else None
-        raise ProtocolDataError(f"{name}: schema_version {version!r} is not supported")
+@cache
+def _default_table() -> MedicationTable:
+    entry = resources.files("ismart") / "reference" / "medications.yaml"
+    return MedicationTable(_parse(entry.read_text(encoding="utf-8"), "medications.yaml"))
+
+
+def _parse(text: str, name: str) -> MedicationFile:
+    try:
+        data: Any = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ProtocolDataError(f"{name}: not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise ProtocolDataError(f"{name}: expected a mapping at the top level")
+    version = data.get("schema_version")
+    if type(version) is not int or version != SCHEMA_VERSION:
+        raise ProtocolDataError(
+            f"{name}: schema_version {version!r} is not supported (expected {SCHEMA_VERSION})")
     try:
         return MedicationFile.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        raise ProtocolDataError(f"{name}: {'.'.join(map(str, err['loc']))}: {err['msg']}") from None
+        err = exc.errors(include_url=False)[0]
+        where = ".".join(str(part) for part in err["loc"]) or "file"
+        raise ProtocolDataError(f"{name}: {where}: {err['msg']}") from None
 
 
-def _column(header: list[str], *names: str) -> int | None:
-    lowered = [h.strip().lower() for h in header]
-    for name in names:
-        if name in lowered:
-            return lowered.index(name)
-    return None
+# ---- the site's licensed QT import
+
+@dataclass(frozen=True)
+class _QtRow:
+    line: int
+    generic: str
+    brands: tuple[str, ...]
+    category: str
 
 
-def _read_qt_csv(path: Path, categories: tuple[str, ...]) -> list[tuple[str, list[str]]]:
+def _wanted_categories(path: Path, categories: Iterable[str]) -> frozenset[str]:
+    chosen = (categories,) if isinstance(categories, str) else tuple(categories)
+    wanted = frozenset(_category(c) or c for c in chosen)
+    unknown = sorted(wanted - set(RISK_CATEGORIES))
+    if unknown or not wanted:
+        raise ProfileFileError(str(path), None, f"risk categories to import must be among "
+                               f"{', '.join(RISK_CATEGORIES)}; got {unknown or 'none'}")
+    return wanted
+
+
+def _category(text: str) -> str | None:
+    value = " ".join(text.upper().split())
+    return value if value in RISK_CATEGORIES else _CATEGORY_NAMES.get(value)
+
+
+def _read_qt_csv(path: Path) -> list[_QtRow]:
+    text = _read_text(path)
+    delimiter = max(",;\t", key=text.split("\n", 1)[0].count)
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=True)
     try:
-        rows = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ProfileFileError(str(path), None, f"cannot read QT list: {exc}") from None
-    if not rows:
-        raise ProfileFileError(str(path), 1, "empty QT list")
-    generic = _column(rows[0], "generic name", "generic", "drug", "name")
-    risk = _column(rows[0], "risk category", "category", "risk")
-    brands = _column(rows[0], "brand names", "brand name", "brands")
-    if generic is None or risk is None:
-        raise ProfileFileError(str(path), 1, "header needs a generic-name and a risk-category column")
-    wanted = {c.upper() for c in categories}
-    found: list[tuple[str, list[str]]] = []
-    for number, row in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) <= max(generic, risk):
-            raise ProfileFileError(str(path), number, f"expected at least {max(generic, risk) + 1} columns")
-        category = row[risk].strip().upper()
-        if category not in {"KR", "PR", "CR", "SR"}:
-            raise ProfileFileError(str(path), number, f"unknown risk category {row[risk]!r}")
-        if category in wanted and row[generic].strip():
-            names = (
-                [b.strip() for b in re.split(r"[,;]", row[brands]) if b.strip()]
-                if brands is not None and len(row) > brands
-                else []
-            )
-            found.append((row[generic].strip().lower(), names))
-    return found
+        records = [(reader.line_num, cells) for cells in reader]
+    except csv.Error as exc:
+        raise ProfileFileError(str(path), reader.line_num, f"malformed CSV: {exc}") from None
+    if not records:
+        raise ProfileFileError(str(path), 1, "empty file: expected a header row")
+    columns = _columns(path, records[0][1])
+    return [_qt_row(path, line, cells, columns)
+            for line, cells in records[1:] if any(cell.strip() for cell in cells)]
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        raise ProfileFileError(str(path), None, f"cannot read file: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ProfileFileError(str(path), None, "not UTF-8 text") from None
+
+
+def _columns(path: Path, header: list[str]) -> dict[str, int]:
+    names = [" ".join(cell.strip().lower().replace("_", " ").replace("-", " ").split())
+             for cell in header]
+    columns = {field: next((names.index(a) for a in aliases if a in names), -1)
+               for field, aliases in _HEADERS.items()}
+    for field in ("generic", "category"):
+        if columns[field] < 0:
+            wanted = " or ".join(repr(a.title()) for a in _HEADERS[field][:2])
+            raise ProfileFileError(str(path), 1, f"header has no {wanted} column "
+                                   f"(found: {', '.join(map(repr, header))})")
+    return columns
+
+
+def _qt_row(path: Path, line: int, cells: list[str], columns: dict[str, int]) -> _QtRow:
+    needed = max(columns["generic"], columns["category"]) + 1
+    if len(cells) < needed:
+        raise ProfileFileError(str(path), line, f"expected at least {needed} columns, "
+                               f"found {len(cells)}")
+    generic = " ".join(cells[columns["generic"]].lower().split())
+    if not _key(generic):
+        raise ProfileFileError(str(path), line, "empty generic name")
+    raw = cells[columns["category"]]
+    category = _category(raw)
+    if category is None:
+        raise ProfileFileError(str(path), line, f"unknown risk category {raw.strip()!r} "
+                               f"(expected {', '.join(RISK_CATEGORIES)})")
+    brand_cell = cells[columns["brands"]] if 0 <= columns["brands"] < len(cells) else ""
+    brands = tuple(b for b in (" ".join(p.lower().split()) for p in re.split(r"[,;|]", brand_cell))
+                   if _key(b))
+    return _QtRow(line, generic, brands, category)
+
+
+def _merge_qt(drugs: tuple[DrugEntry, ...], rows: list[_QtRow], source_id: str
+              ) -> tuple[DrugEntry, ...]:
+    """The drugs with ``qt_prolonging`` added for each row; new names become new entries."""
+    merged = {drug.name: drug for drug in drugs}
+    for row in rows:
+        index = _index(merged.values())
+        entry = _lookup(index, row.generic)
+        brands = tuple(dict.fromkeys(b for b in row.brands if _key(b) not in index))
+        if entry is None:
+            merged[row.generic] = DrugEntry(name=row.generic, synonyms=brands,
+                                            classes=(QT_CLASS,), sources={QT_CLASS: source_id})
+        elif QT_CLASS not in entry.classes:
+            merged[entry.name] = DrugEntry(
+                name=entry.name, synonyms=entry.synonyms + brands,
+                classes=(*entry.classes, QT_CLASS), sources={**entry.sources, QT_CLASS: source_id})
+    return tuple(merged.values())
