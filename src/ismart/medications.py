@@ -42,8 +42,12 @@ SCHEMA_VERSION = 1
 QT_CLASS = "qt_prolonging"
 RISK_CATEGORIES = ("KR", "PR", "CR", "SR")
 _CATEGORY_NAMES = {
-    "KNOWN RISK": "KR", "KNOWN RISK OF TDP": "KR", "POSSIBLE RISK": "PR",
-    "POSSIBLE RISK OF TDP": "PR", "CONDITIONAL RISK": "CR", "CONDITIONAL RISK OF TDP": "CR",
+    "KNOWN RISK": "KR",
+    "KNOWN RISK OF TDP": "KR",
+    "POSSIBLE RISK": "PR",
+    "POSSIBLE RISK OF TDP": "PR",
+    "CONDITIONAL RISK": "CR",
+    "CONDITIONAL RISK OF TDP": "CR",
     "SPECIAL RISK": "SR",
 }
 _HEADERS = {
@@ -107,6 +111,7 @@ class MedicationFile(_Frozen):
 
 # ---- name normalisation and lookup
 
+
 def _tokens(text: str) -> list[str]:
     """Lowercase ASCII letter runs and digit runs; apostrophes vanish ("john's" -> "johns")."""
     plain = text.replace("'", "").replace("\u2019", "").replace("`", "")
@@ -128,8 +133,7 @@ def _index(drugs: Iterable[DrugEntry]) -> dict[str, DrugEntry]:
                 raise ProtocolDataError(f"medications: {drug.name}: name {name!r} has no letters")
             other = index.setdefault(key, drug)
             if other.name != drug.name:
-                raise ProtocolDataError(
-                    f"medications: {name!r} names both {other.name} and {drug.name}")
+                raise ProtocolDataError(f"medications: {name!r} names both {other.name} and {drug.name}")
     return index
 
 
@@ -156,6 +160,7 @@ def _lookup(index: Mapping[str, DrugEntry], text: str) -> DrugEntry | None:
 
 
 # ---- the table
+
 
 class MedicationTable:
     """The validated table with name lookup. Immutable: imports return a new table."""
@@ -208,9 +213,7 @@ class MedicationTable:
         entry = self.match(name)
         return frozenset(entry.classes) if entry is not None else frozenset()
 
-    def with_qt_import(
-        self, path: str | Path, categories: Iterable[str] = ("KR",)
-    ) -> MedicationTable:
+    def with_qt_import(self, path: str | Path, categories: Iterable[str] = ("KR",)) -> MedicationTable:
         """A copy of the table with ``qt_prolonging`` added from a site's licensed CSV export.
 
         Only rows whose risk category is in ``categories`` (KR, PR, CR, SR) are merged; every row
@@ -221,13 +224,19 @@ class MedicationTable:
         wanted = _wanted_categories(path, categories)
         rows = [row for row in _read_qt_csv(path) if row.category in wanted]
         source_id = "crediblemeds_import_" + "_".join(_tokens(path.name))
-        source = Source(title=f"site-licensed CredibleMeds import ({path.name})",
-                        url=path.resolve().as_uri(), accessed=date.today())
+        source = Source(
+            title=f"site-licensed CredibleMeds import ({path.name})",
+            url=path.resolve().as_uri(),
+            accessed=date.today(),
+        )
         data = MedicationFile(
-            schema_version=1, name=self.data.name,
+            schema_version=1,
+            name=self.data.name,
             version=f"{self.data.version}+qt-import:{path.name}",
-            sources={**self.data.sources, source_id: source}, classes=self.data.classes,
-            drugs=_merge_qt(self.data.drugs, rows, source_id))
+            sources={**self.data.sources, source_id: source},
+            classes=self.data.classes,
+            drugs=_merge_qt(self.data.drugs, rows, source_id),
+        )
         return MedicationTable(data)
 
 
@@ -247,7 +256,8 @@ def _parse(text: str, name: str) -> MedicationFile:
     version = data.get("schema_version")
     if type(version) is not int or version != SCHEMA_VERSION:
         raise ProtocolDataError(
-            f"{name}: schema_version {version!r} is not supported (expected {SCHEMA_VERSION})")
+            f"{name}: schema_version {version!r} is not supported (expected {SCHEMA_VERSION})"
+        )
     try:
         return MedicationFile.model_validate(data)
     except ValidationError as exc:
@@ -257,6 +267,7 @@ def _parse(text: str, name: str) -> MedicationFile:
 
 
 # ---- the site's licensed QT import
+
 
 @dataclass(frozen=True)
 class _QtRow:
@@ -271,8 +282,11 @@ def _wanted_categories(path: Path, categories: Iterable[str]) -> frozenset[str]:
     wanted = frozenset(_category(c) or c for c in chosen)
     unknown = sorted(wanted - set(RISK_CATEGORIES))
     if unknown or not wanted:
-        raise ProfileFileError(str(path), None, f"risk categories to import must be among "
-                               f"{', '.join(RISK_CATEGORIES)}; got {unknown or 'none'}")
+        raise ProfileFileError(
+            str(path),
+            None,
+            f"risk categories to import must be among {', '.join(RISK_CATEGORIES)}; got {unknown or 'none'}",
+        )
     return wanted
 
 
@@ -292,8 +306,11 @@ def _read_qt_csv(path: Path) -> list[_QtRow]:
     if not records:
         raise ProfileFileError(str(path), 1, "empty file: expected a header row")
     columns = _columns(path, records[0][1])
-    return [_qt_row(path, line, cells, columns)
-            for line, cells in records[1:] if any(cell.strip() for cell in cells)]
+    return [
+        _qt_row(path, line, cells, columns)
+        for line, cells in records[1:]
+        if any(cell.strip() for cell in cells)
+    ]
 
 
 def _read_text(path: Path) -> str:
@@ -306,39 +323,41 @@ def _read_text(path: Path) -> str:
 
 
 def _columns(path: Path, header: list[str]) -> dict[str, int]:
-    names = [" ".join(cell.strip().lower().replace("_", " ").replace("-", " ").split())
-             for cell in header]
-    columns = {field: next((names.index(a) for a in aliases if a in names), -1)
-               for field, aliases in _HEADERS.items()}
+    names = [" ".join(cell.strip().lower().replace("_", " ").replace("-", " ").split()) for cell in header]
+    columns = {
+        field: next((names.index(a) for a in aliases if a in names), -1)
+        for field, aliases in _HEADERS.items()
+    }
     for field in ("generic", "category"):
         if columns[field] < 0:
             wanted = " or ".join(repr(a.title()) for a in _HEADERS[field][:2])
-            raise ProfileFileError(str(path), 1, f"header has no {wanted} column "
-                                   f"(found: {', '.join(map(repr, header))})")
+            raise ProfileFileError(
+                str(path), 1, f"header has no {wanted} column (found: {', '.join(map(repr, header))})"
+            )
     return columns
 
 
 def _qt_row(path: Path, line: int, cells: list[str], columns: dict[str, int]) -> _QtRow:
     needed = max(columns["generic"], columns["category"]) + 1
     if len(cells) < needed:
-        raise ProfileFileError(str(path), line, f"expected at least {needed} columns, "
-                               f"found {len(cells)}")
+        raise ProfileFileError(str(path), line, f"expected at least {needed} columns, found {len(cells)}")
     generic = " ".join(cells[columns["generic"]].lower().split())
     if not _key(generic):
         raise ProfileFileError(str(path), line, "empty generic name")
     raw = cells[columns["category"]]
     category = _category(raw)
     if category is None:
-        raise ProfileFileError(str(path), line, f"unknown risk category {raw.strip()!r} "
-                               f"(expected {', '.join(RISK_CATEGORIES)})")
+        raise ProfileFileError(
+            str(path), line, f"unknown risk category {raw.strip()!r} (expected {', '.join(RISK_CATEGORIES)})"
+        )
     brand_cell = cells[columns["brands"]] if 0 <= columns["brands"] < len(cells) else ""
-    brands = tuple(b for b in (" ".join(p.lower().split()) for p in re.split(r"[,;|]", brand_cell))
-                   if _key(b))
+    brands = tuple(
+        b for b in (" ".join(p.lower().split()) for p in re.split(r"[,;|]", brand_cell)) if _key(b)
+    )
     return _QtRow(line, generic, brands, category)
 
 
-def _merge_qt(drugs: tuple[DrugEntry, ...], rows: list[_QtRow], source_id: str
-              ) -> tuple[DrugEntry, ...]:
+def _merge_qt(drugs: tuple[DrugEntry, ...], rows: list[_QtRow], source_id: str) -> tuple[DrugEntry, ...]:
     """The drugs with ``qt_prolonging`` added for each row; new names become new entries."""
     merged = {drug.name: drug for drug in drugs}
     for row in rows:
@@ -346,10 +365,14 @@ def _merge_qt(drugs: tuple[DrugEntry, ...], rows: list[_QtRow], source_id: str
         entry = _lookup(index, row.generic)
         brands = tuple(dict.fromkeys(b for b in row.brands if _key(b) not in index))
         if entry is None:
-            merged[row.generic] = DrugEntry(name=row.generic, synonyms=brands,
-                                            classes=(QT_CLASS,), sources={QT_CLASS: source_id})
+            merged[row.generic] = DrugEntry(
+                name=row.generic, synonyms=brands, classes=(QT_CLASS,), sources={QT_CLASS: source_id}
+            )
         elif QT_CLASS not in entry.classes:
             merged[entry.name] = DrugEntry(
-                name=entry.name, synonyms=entry.synonyms + brands,
-                classes=(*entry.classes, QT_CLASS), sources={**entry.sources, QT_CLASS: source_id})
+                name=entry.name,
+                synonyms=entry.synonyms + brands,
+                classes=(*entry.classes, QT_CLASS),
+                sources={**entry.sources, QT_CLASS: source_id},
+            )
     return tuple(merged.values())

@@ -57,10 +57,8 @@ def recommend(results: Sequence[SubprotocolResult], priorities: Mapping[str, int
                 f"sets no priority, so the tumour board chooses between {ids}.",
             )
     chosen = top[0]
-    reason = (
-        f"{chosen.id} is open and matches ({', '.join(a.detail for a in chosen.alterations)}); "
-        f"verdict {chosen.verdict.value}."
-    )
+    names = ", ".join(a.detail if a.kind == "fusion" else f"{a.gene} {a.detail}" for a in chosen.alterations)
+    reason = f"{chosen.id} is open and matches ({names}); verdict {chosen.verdict.value}."
     if chosen.verdict is not Verdict.ELIGIBLE:
         reason += f" To resolve: {_blockers(chosen)}."
     if len(candidates) > 1:

@@ -97,7 +97,7 @@ def _other(entry: MolecularMatch, alt: Alteration) -> tuple[Status, str] | None:
     if isinstance(entry, CopyNumberMatch):
         return (_hit(entry.review), entry.label) if alt.call in entry.calls else None
     if isinstance(entry, ExpressionMatch):
-        return (_hit(entry.review), entry.label) if alt.detail == entry.status else None
+        return (_hit(entry.review), entry.label) if alt.detail == f"{entry.status} expression" else None
     if isinstance(entry, DrugResponseMatch):
         if alt.ic50_nM is None or alt.ic50_nM >= entry.ic50_below_nM:
             return None

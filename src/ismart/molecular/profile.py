@@ -128,7 +128,7 @@ def build_profile(profiling: Profiling | None) -> Profile:
         found.append(Alteration("copy_number", gene, cn.call, f"profiling.copy_number[{i}]", call=cn.call))
     for i, ex in enumerate(profiling.expression or []):
         gene = normalize_gene(ex.gene)
-        found.append(Alteration("expression", gene, ex.status, f"profiling.expression[{i}]"))
+        found.append(Alteration("expression", gene, f"{ex.status} expression", f"profiling.expression[{i}]"))
     for i, dr in enumerate(profiling.drug_response or []):
         ic50 = "IC50 not given" if dr.ic50_nM is None else f"IC50 {dr.ic50_nM:g} nM"
         found.append(

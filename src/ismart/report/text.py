@@ -7,7 +7,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from ismart.eligibility.result import ScreeningResult, SubprotocolResult
+from ismart.eligibility.result import MatchedAlteration, ScreeningResult, SubprotocolResult
 from ismart.eligibility.status import Status, Verdict
 
 STATUS_STYLE = {
@@ -26,6 +26,10 @@ VERDICT_STYLE = {
 
 def _match(value: bool | None) -> str:
     return {True: "yes", False: "no", None: "undetermined"}[value]
+
+
+def _alteration_name(a: MatchedAlteration) -> str:
+    return a.detail if a.kind == "fusion" else f"{a.gene} {a.detail}"
 
 
 def _overview(result: ScreeningResult) -> Table:
@@ -58,7 +62,7 @@ def _detail(s: SubprotocolResult, show_all: bool) -> Panel:
         rows.add_row(c.number or "-", c.key, Text(c.status.value, STATUS_STYLE[c.status]), c.summary)
     parts: list[Table | Text] = []
     if s.alterations:
-        alts = "; ".join(f"{a.detail} [{a.status.value}]" for a in s.alterations)
+        alts = "; ".join(_alteration_name(a) + f" [{a.status.value}]" for a in s.alterations)
         parts.append(Text(f"Alterations: {alts}"))
     if shown:
         parts.append(rows)
