@@ -219,3 +219,24 @@ def test_schema_copy_matches_the_contract() -> None:
     shared = Path(__file__).parent.parent.parent / "shared" / "spec" / "screening-output.schema.json"
     if shared.exists():
         assert json.loads(shared.read_text(encoding="utf-8")) == SCHEMA
+
+
+def test_site_maximum_assessment_age_tightens_undated_windows() -> None:
+    from ismart.eligibility.context import Options
+
+    record = dossier.from_mapping(base_data(), as_of=TODAY)
+    loose = screen(record, load_protocol(), as_of=TODAY)
+    strict = screen(record, load_protocol(), as_of=TODAY, options=Options(assessment_max_age_days=6))
+    d_loose = next(s for s in loose.subprotocols if s.id == "D")
+    d_strict = next(s for s in strict.subprotocols if s.id == "D")
+    assert d_loose.verdict is Verdict.ELIGIBLE
+    # echo, ECG, performance and weight of 2026-03-02 are 7 days old at C1D1 2026-03-09
+    unknown = {c.key for c in d_strict.criteria if c.status is Status.UNKNOWN}
+    assert unknown == {"weight", "performance", "cardiac_function", "qtc"}
+    seven = screen(record, load_protocol(), as_of=TODAY, options=Options(assessment_max_age_days=7))
+    assert next(s for s in seven.subprotocols if s.id == "D").verdict is Verdict.ELIGIBLE
+
+
+def test_unpublished_rules_leave_the_earliest_c1d1_unknown() -> None:
+    result = screen_data(base_data())
+    assert {s.id: s.earliest_c1d1 for s in result.subprotocols if s.id in "AE"} == {"A": None, "E": None}

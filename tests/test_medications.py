@@ -14,8 +14,14 @@ from ismart.errors import ProfileFileError, ProtocolDataError
 from ismart.medications import DrugEntry, MedicationTable
 
 SHIPPED = Path(__file__).parent.parent / "src" / "ismart" / "reference" / "medications.yaml"
-CLASSES = {"cyp3a4_strong_inhibitor", "cyp3a4_moderate_inhibitor", "cyp3a4_strong_inducer",
-           "cyp3a4_moderate_inducer", "pgp_inhibitor", "qt_prolonging"}
+CLASSES = {
+    "cyp3a4_strong_inhibitor",
+    "cyp3a4_moderate_inhibitor",
+    "cyp3a4_strong_inducer",
+    "cyp3a4_moderate_inducer",
+    "pgp_inhibitor",
+    "qt_prolonging",
+}
 TABLE = MedicationTable.load_default()
 ALL_NAMES = [(drug.name, name) for drug in TABLE.drugs for name in (drug.name, *drug.synonyms)]
 
@@ -39,6 +45,7 @@ def _write(tmp_path: Path, data: Any, name: str = "table.yaml") -> Path:
 
 
 # ---- the shipped file
+
 
 def test_shipped_table_header_and_classes() -> None:
     assert TABLE.version == "2026.11"
@@ -73,19 +80,33 @@ def test_every_class_has_members_and_names_are_lowercase() -> None:
         assert drug.name == drug.name.lower().strip()
 
 
-@pytest.mark.parametrize(("drug", "cls"), [
-    ("fluconazole", "cyp3a4_moderate_inhibitor"), ("fluconazole", "qt_prolonging"),
-    ("voriconazole", "cyp3a4_strong_inhibitor"), ("posaconazole", "cyp3a4_strong_inhibitor"),
-    ("itraconazole", "cyp3a4_strong_inhibitor"), ("ketoconazole", "cyp3a4_strong_inhibitor"),
-    ("isavuconazole", "cyp3a4_moderate_inhibitor"), ("clarithromycin", "cyp3a4_strong_inhibitor"),
-    ("erythromycin", "cyp3a4_moderate_inhibitor"), ("azithromycin", "pgp_inhibitor"),
-    ("ritonavir", "cyp3a4_strong_inhibitor"), ("atazanavir", "cyp3a4_strong_inhibitor"),
-    ("rifampicin", "cyp3a4_strong_inducer"), ("rifabutin", "cyp3a4_moderate_inducer"),
-    ("carbamazepine", "cyp3a4_strong_inducer"), ("phenytoin", "cyp3a4_strong_inducer"),
-    ("phenobarbital", "cyp3a4_strong_inducer"), ("st john's wort", "cyp3a4_moderate_inducer"),
-    ("grapefruit juice", "cyp3a4_moderate_inhibitor"), ("dexamethasone", "cyp3a4_moderate_inducer"),
-    ("ondansetron", "qt_prolonging"), ("ciclosporin", "pgp_inhibitor"),
-])
+@pytest.mark.parametrize(
+    ("drug", "cls"),
+    [
+        ("fluconazole", "cyp3a4_moderate_inhibitor"),
+        ("fluconazole", "qt_prolonging"),
+        ("voriconazole", "cyp3a4_strong_inhibitor"),
+        ("posaconazole", "cyp3a4_strong_inhibitor"),
+        ("itraconazole", "cyp3a4_strong_inhibitor"),
+        ("ketoconazole", "cyp3a4_strong_inhibitor"),
+        ("isavuconazole", "cyp3a4_moderate_inhibitor"),
+        ("clarithromycin", "cyp3a4_strong_inhibitor"),
+        ("erythromycin", "cyp3a4_moderate_inhibitor"),
+        ("azithromycin", "pgp_inhibitor"),
+        ("ritonavir", "cyp3a4_strong_inhibitor"),
+        ("atazanavir", "cyp3a4_strong_inhibitor"),
+        ("rifampicin", "cyp3a4_strong_inducer"),
+        ("rifabutin", "cyp3a4_moderate_inducer"),
+        ("carbamazepine", "cyp3a4_strong_inducer"),
+        ("phenytoin", "cyp3a4_strong_inducer"),
+        ("phenobarbital", "cyp3a4_strong_inducer"),
+        ("st john's wort", "cyp3a4_moderate_inducer"),
+        ("grapefruit juice", "cyp3a4_moderate_inhibitor"),
+        ("dexamethasone", "cyp3a4_moderate_inducer"),
+        ("ondansetron", "qt_prolonging"),
+        ("ciclosporin", "pgp_inhibitor"),
+    ],
+)
 def test_required_memberships(drug: str, cls: str) -> None:
     assert cls in _entry(drug).classes
 
@@ -97,51 +118,75 @@ def test_rifampicin_and_dexamethasone_do_not_prolong_qt() -> None:
 
 # ---- matching
 
+
 @pytest.mark.parametrize(("drug", "name"), ALL_NAMES)
 def test_every_name_and_synonym_resolves_to_its_drug(drug: str, name: str) -> None:
     assert _entry(name).name == drug
     assert _entry(name.upper()).name == drug
 
 
-@pytest.mark.parametrize(("text", "drug"), [
-    ("Fluconazole 200 mg tablet", "fluconazole"),
-    ("FLUCONAZOLE", "fluconazole"),
-    ("fluconazole200mg", "fluconazole"),
-    ("ondansetron hydrochloride", "ondansetron"),
-    ("Ondansetron HCl 4 mg ODT", "ondansetron"),
-    ("Zofran 8mg IV", "ondansetron"),
-    ("rifampin 600 mg daily", "rifampicin"),
-    ("St. John’s Wort extract", "st john's wort"),
-    ("Saint Johns wort", "st john's wort"),
-    ("hydroxy-chloroquine", "hydroxychloroquine"),
-    ("hydroxy chloroquine sulfate 200 mg", "hydroxychloroquine"),
-    ("Ery-Tab 250", "erythromycin"),
-    ("erytab", "erythromycin"),
-    ("cyclosporine (Neoral) 50 mg BID", "ciclosporin"),
-    ("Kaletra (lopinavir/ritonavir)", "lopinavir"),
-    ("Paxlovid", "nirmatrelvir/ritonavir"),
-    ("nirmatrelvir / ritonavir", "nirmatrelvir/ritonavir"),
-    ("posaconazole delayed-release tablets", "posaconazole"),
-    ("Dexaméthasone", "dexamethasone"),
-    ("isavuconazonium sulfate", "isavuconazole"),
-])
+@pytest.mark.parametrize(
+    ("text", "drug"),
+    [
+        ("Fluconazole 200 mg tablet", "fluconazole"),
+        ("FLUCONAZOLE", "fluconazole"),
+        ("fluconazole200mg", "fluconazole"),
+        ("ondansetron hydrochloride", "ondansetron"),
+        ("Ondansetron HCl 4 mg ODT", "ondansetron"),
+        ("Zofran 8mg IV", "ondansetron"),
+        ("rifampin 600 mg daily", "rifampicin"),
+        ("St. John’s Wort extract", "st john's wort"),
+        ("Saint Johns wort", "st john's wort"),
+        ("hydroxy-chloroquine", "hydroxychloroquine"),
+        ("hydroxy chloroquine sulfate 200 mg", "hydroxychloroquine"),
+        ("Ery-Tab 250", "erythromycin"),
+        ("erytab", "erythromycin"),
+        ("cyclosporine (Neoral) 50 mg BID", "ciclosporin"),
+        ("Kaletra (lopinavir/ritonavir)", "lopinavir"),
+        ("Paxlovid", "nirmatrelvir/ritonavir"),
+        ("nirmatrelvir / ritonavir", "nirmatrelvir/ritonavir"),
+        ("posaconazole delayed-release tablets", "posaconazole"),
+        ("Dexaméthasone", "dexamethasone"),
+        ("isavuconazonium sulfate", "isavuconazole"),
+    ],
+)
 def test_tolerant_matching(text: str, drug: str) -> None:
     assert _entry(text).name == drug
 
 
-@pytest.mark.parametrize("text", [
-    "paracetamol", "cotrimoxazole", "tablet", "200 mg", "", "   ", "water for injection",
-    "vincristine 1.5 mg/m2", "!!!", "\u00e9\u00e8",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "paracetamol",
+        "cotrimoxazole",
+        "tablet",
+        "200 mg",
+        "",
+        "   ",
+        "water for injection",
+        "vincristine 1.5 mg/m2",
+        "!!!",
+        "\u00e9\u00e8",
+    ],
+)
 def test_non_drug_text(text: str) -> None:
     assert TABLE.match(text) is None
     assert TABLE.classes_of(text) == frozenset()
 
 
-@pytest.mark.parametrize("text", [
-    "quinidinex", "erythromycinate", "prefluconazole", "ritonavirs", "metamizoles", "xato",
-    "escitalopramx", "dexamethasonephosphate",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "quinidinex",
+        "erythromycinate",
+        "prefluconazole",
+        "ritonavirs",
+        "metamizoles",
+        "xato",
+        "escitalopramx",
+        "dexamethasonephosphate",
+    ],
+)
 def test_never_matches_inside_a_longer_word(text: str) -> None:
     assert TABLE.match(text) is None
 
@@ -161,6 +206,7 @@ def test_match_never_raises(text: str) -> None:
 
 
 # ---- loading a table from a file
+
 
 def test_from_yaml_round_trip(tmp_path: Path) -> None:
     table = MedicationTable.from_yaml(_write(tmp_path, _raw()))
@@ -194,8 +240,10 @@ def _mutated(change: str) -> dict[str, Any]:
     return data
 
 
-@pytest.mark.parametrize("change", ["extra", "unknown_source", "unknown_class", "uncited_class",
-                                    "duplicate_name", "uppercase_name"])
+@pytest.mark.parametrize(
+    "change",
+    ["extra", "unknown_source", "unknown_class", "uncited_class", "duplicate_name", "uppercase_name"],
+)
 def test_invalid_table_refused(tmp_path: Path, change: str) -> None:
     with pytest.raises(ProtocolDataError):
         MedicationTable.from_yaml(_write(tmp_path, _mutated(change)))
@@ -217,8 +265,8 @@ def test_unreadable_or_non_mapping_table(tmp_path: Path) -> None:
 
 GOOD_CSV = (
     "Generic Name,Brand Names,Risk Category\n"
-    "Chlorpromazine,\"Thorazine, Largactil\",KR\n"
-    "Itraconazole,\"Sporanox, Onmel, Itrazole\",KR\n"
+    'Chlorpromazine,"Thorazine, Largactil",KR\n'
+    'Itraconazole,"Sporanox, Onmel, Itrazole",KR\n'
     "Ondansetron,Zofran,KR\n"
     "Famotidine,Pepcid,CR\n"
     "Hydroxyzine,Atarax; Vistaril,CR\n"
@@ -258,10 +306,12 @@ def _entry_of(table: MedicationTable, name: str) -> DrugEntry:
 
 
 def test_import_chosen_categories_and_header_variants(tmp_path: Path) -> None:
-    text = ("generic_name;brand names;Category\n"
-            "Famotidine;Pepcid;cr\n"
-            "Hydroxyzine;Atarax, Vistaril;Conditional Risk\n"
-            "Chlorpromazine;Thorazine;Known risk of TdP\n")
+    text = (
+        "generic_name;brand names;Category\n"
+        "Famotidine;Pepcid;cr\n"
+        "Hydroxyzine;Atarax, Vistaril;Conditional Risk\n"
+        "Chlorpromazine;Thorazine;Known risk of TdP\n"
+    )
     table = TABLE.with_qt_import(_csv(tmp_path, text), categories=("KR", "cr"))
     for name in ("famotidine", "Vistaril", "thorazine"):
         assert "qt_prolonging" in table.classes_of(name)
@@ -276,16 +326,18 @@ def test_import_with_bom_and_without_brand_column(tmp_path: Path) -> None:
     assert "qt_prolonging" in table.classes_of("disopyramide phosphate")
 
 
-@pytest.mark.parametrize(("text", "line", "message"), [
-    ("", 1, "empty"),
-    ("Drug,Brand Names\nChlorpromazine,Thorazine\n", 1, "Generic Name"),
-    ("Generic Name,Brand Names\nChlorpromazine,Thorazine\n", 1, "Risk Category"),
-    ("Generic Name,Brand Names,Risk Category\nChlorpromazine,Thorazine,XX\n", 2, "XX"),
-    ("Generic Name,Brand Names,Risk Category\nChlorpromazine,Thorazine,KR\nFamotidine\n", 3,
-     "columns"),
-    ("Generic Name,Brand Names,Risk Category\n,Thorazine,KR\n", 2, "generic name"),
-    ("Generic Name,Brand Names,Risk Category\nChlorpromazine,\"Thorazine,KR\n", 2, "malformed"),
-])
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        ("", 1, "empty"),
+        ("Drug,Brand Names\nChlorpromazine,Thorazine\n", 1, "Generic Name"),
+        ("Generic Name,Brand Names\nChlorpromazine,Thorazine\n", 1, "Risk Category"),
+        ("Generic Name,Brand Names,Risk Category\nChlorpromazine,Thorazine,XX\n", 2, "XX"),
+        ("Generic Name,Brand Names,Risk Category\nChlorpromazine,Thorazine,KR\nFamotidine\n", 3, "columns"),
+        ("Generic Name,Brand Names,Risk Category\n,Thorazine,KR\n", 2, "generic name"),
+        ('Generic Name,Brand Names,Risk Category\nChlorpromazine,"Thorazine,KR\n', 2, "malformed"),
+    ],
+)
 def test_broken_csv_names_file_and_line(tmp_path: Path, text: str, line: int, message: str) -> None:
     path = _csv(tmp_path, text, "broken.csv")
     with pytest.raises(ProfileFileError, match=message) as caught:

@@ -137,14 +137,13 @@ def _index(drugs: Iterable[DrugEntry]) -> dict[str, DrugEntry]:
     return index
 
 
-def _lookup(index: Mapping[str, DrugEntry], text: str) -> DrugEntry | None:
+def _lookup(index: Mapping[str, DrugEntry], text: str, longest: int) -> DrugEntry | None:
     """The entry whose name is the longest run of whole words in ``text`` (earliest on a tie).
 
     Adjacent words are joined before comparison, so "co-trimoxazole", "co trimoxazole" and
     "cotrimoxazole" are one name; a word is never cut, so no name matches inside another word.
     """
     words = _tokens(text)
-    longest = max((len(k) for k in index), default=0)
     best: DrugEntry | None = None
     best_length = 0
     for start in range(len(words)):
@@ -168,6 +167,8 @@ class MedicationTable:
     def __init__(self, data: MedicationFile) -> None:
         self.data = data
         self._index = _index(data.drugs)
+        self._longest = max((len(k) for k in self._index), default=0)
+        self._seen: dict[str, DrugEntry | None] = {}  # names repeat across screenings
 
     @property
     def name(self) -> str:
@@ -206,7 +207,9 @@ class MedicationTable:
 
     def match(self, name: str) -> DrugEntry | None:
         """The entry a free-text medication name refers to, or None when it is not in the table."""
-        return _lookup(self._index, name)
+        if name not in self._seen:
+            self._seen[name] = _lookup(self._index, name, self._longest)
+        return self._seen[name]
 
     def classes_of(self, name: str) -> frozenset[str]:
         """The interaction classes of a medication name; empty when it is not in the table."""
@@ -362,7 +365,7 @@ def _merge_qt(drugs: tuple[DrugEntry, ...], rows: list[_QtRow], source_id: str) 
     merged = {drug.name: drug for drug in drugs}
     for row in rows:
         index = _index(merged.values())
-        entry = _lookup(index, row.generic)
+        entry = _lookup(index, row.generic, max((len(k) for k in index), default=0))
         brands = tuple(dict.fromkeys(b for b in row.brands if _key(b) not in index))
         if entry is None:
             merged[row.generic] = DrugEntry(

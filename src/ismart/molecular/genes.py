@@ -28,6 +28,7 @@ def _aliases() -> dict[str, str]:
     return table
 
 
+@cache
 def normalize_gene(symbol: str) -> str:
     """The HGNC symbol for a symbol, alias or known misspelling; unknown symbols upper-cased."""
     return _aliases().get(_key(symbol), symbol.strip().upper())

@@ -49,11 +49,13 @@ RULE_TYPES = frozenset(_EVALUATORS) | {"open_question", "all", "any", "not"}
 
 
 def open_question(rule: OpenQuestion) -> Outcome:
+    # waits with no date: an unpublished rule may hide a waiting period, so no earliest C1D1.
     return Outcome(
         Status.UNKNOWN,
         f"not public: {rule.question}",
         {"open_question": rule.question},
         (rule.collect or "the sponsor's rule (not in the public documents)",),
+        waits=True,
     )
 
 

@@ -3,6 +3,7 @@ diet, toxicity, GvHD and immunosuppression after transplant."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -320,37 +321,47 @@ def prior_treatment(rule: PriorTreatmentRule, ctx: Context) -> Outcome:
     return Outcome(Status.MET, f"{' and '.join(rule.agents)} given separately", evidence)
 
 
+# One medication line may name a combination ("trimethoprim/sulfamethoxazole", "x and y").
+_SEVERAL = re.compile(r"\s*(?:\+|/|,|;|\band\b|\bwith\b)\s*", re.IGNORECASE)
+
+
+def _classify(name: str, ctx: Context, classes: set[str]) -> tuple[str, str] | None:
+    """('flagged' | 'exempt' | 'unknown', description) for one drug name, or None if allowed."""
+    entry = ctx.options.medications.match(name)
+    if entry is None:
+        return "unknown", name
+    hit = sorted(set(entry.classes) & classes)
+    if not hit:
+        return None
+    own = {d.lower() for d in ctx.subprotocol.drugs + ctx.subprotocol.intrathecal}
+    if entry.name.lower() in own:
+        return "exempt", f"{entry.name} (study drug)"
+    return "flagged", f"{name}: {', '.join(hit)}"
+
+
 def prohibited_medication(rule: ProhibitedMedicationRule, ctx: Context) -> Outcome:
     meds = ctx.dossier.current_medications
     if meds is None:
         return Outcome(Status.UNKNOWN, "current medications not given", {}, ("current_medications",))
-    table = ctx.options.medications
-    own = {d.lower() for d in ctx.subprotocol.drugs + ctx.subprotocol.intrathecal}
-    flagged: list[str] = []
-    exempt: list[str] = []
-    unrecognised: list[str] = []
+    found: dict[str, list[str]] = {"flagged": [], "exempt": [], "unknown": []}
     for med in meds:
-        entry = table.match(med.name)
-        if entry is None:
-            unrecognised.append(med.name)
-            continue
-        hit = sorted(set(entry.classes) & set(rule.classes))
-        if not hit:
-            continue
-        if entry.name.lower() in own:
-            exempt.append(f"{entry.name} (study drug)")
-            continue
-        note = " (can be stopped: stop it before C1D1)" if med.required_during_study is False else ""
-        flagged.append(f"{med.name}: {', '.join(hit)}{note}")
+        for part in filter(None, (p.strip() for p in _SEVERAL.split(med.name))):
+            verdict = _classify(part, ctx, set(rule.classes))
+            if verdict is None:
+                continue
+            kind, text = verdict
+            if kind == "flagged" and med.required_during_study is False:
+                text += " (can be stopped: stop it before C1D1)"
+            found[kind].append(text)
     evidence: dict[str, Any] = {
         "checked": [m.name for m in meds],
         "forbidden_classes": rule.classes,
-        "table": f"ismart medication table {table.version}",
-        "not_in_table": unrecognised,
-        "study_drugs_exempt": exempt,
+        "table": f"ismart medication table {ctx.options.medications.version}",
+        "not_in_table": found["unknown"],
+        "study_drugs_exempt": found["exempt"],
     }
-    if flagged:
-        return Outcome(Status.NOT_MET, "; ".join(flagged), evidence)
+    if found["flagged"]:
+        return Outcome(Status.NOT_MET, "; ".join(found["flagged"]), evidence)
     return Outcome(Status.MET, f"none of {len(meds)} current medication(s) is in a forbidden class", evidence)
 
 
