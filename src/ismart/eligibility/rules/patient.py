@@ -83,7 +83,12 @@ def age(rule: AgeRule, ctx: Context) -> Outcome:
             "must_be_included_before": limit.isoformat(),
         }
         status = Status.MET if ctx.inclusion < limit else Status.NOT_MET
-        parts.append(Outcome(status, f"{at} at inclusion", info))
+        summary = f"{at} at inclusion"
+        if ctx.c1d1 is not None and ctx.c1d1 != ctx.inclusion and ctx.c1d1 >= patient.birth_date:
+            at_c1d1 = calculators.age_on(patient.birth_date, ctx.c1d1)
+            info["age_at_c1d1"] = str(at_c1d1)
+            summary += f"; {at_c1d1} at C1D1"
+        parts.append(Outcome(status, summary, info))
     result = all_of(parts)
     summary = "; ".join(p.summary for p in parts)
     return Outcome(result.status, summary, {**evidence, **result.evidence}, result.missing)
