@@ -1,0 +1,1 @@
+"""Treatment: schedules and cycle calendars, dose finding, adverse events and DLTs."""
