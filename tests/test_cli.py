@@ -113,3 +113,20 @@ def test_missing_file_and_bad_option_exit_2(tmp_path: Path) -> None:
 def test_version() -> None:
     run = _ismart("version")
     assert run.returncode == 0 and "HEM-iSMART" in run.stdout
+
+
+def test_calendar_csv_and_refusals(tmp_path: Path) -> None:
+    dossier_path = str(EXAMPLES / "d-kras-g12d-eligible.yaml")
+    run = _ismart("calendar", dossier_path, "-s", "B", "--start", "2026-03-09", "--format", "csv")
+    assert run.returncode == 0, run.stderr
+    header = run.stdout.splitlines()[0].split(",")
+    assert header[:8] == ["cycle", "day", "date", "weekday", "drug", "route", "dose", "unit"]
+    refused = _ismart("calendar", dossier_path, "-s", "D", "--start", "2026-03-09")
+    assert refused.returncode == 2 and "not public" in refused.stderr
+    bad_level = _ismart("calendar", dossier_path, "-s", "B", "--start", "2026-03-09", "--dose-level", "5")
+    assert bad_level.returncode == 2 and "--dose-level 5" in bad_level.stderr
+    ics = tmp_path / "b.ics"
+    made = _ismart(
+        "calendar", dossier_path, "-s", "B", "--start", "2026-03-09", "--format", "ics", "-o", str(ics)
+    )
+    assert made.returncode == 0 and ics.read_bytes().startswith(b"BEGIN:VCALENDAR")

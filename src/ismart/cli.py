@@ -6,12 +6,12 @@ import sys
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
-from ismart import __version__, dossier
+from ismart import __version__, calculators, dossier
 from ismart.eligibility.context import Options
 from ismart.eligibility.engine import screen
 from ismart.errors import IsmartError
@@ -111,6 +111,87 @@ def _emit(content: str, output: Path | None) -> None:
         sys.stdout.write(content + "\n")
     else:
         _write(output, content + "\n")
+
+
+class CalendarFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    ics = "ics"
+    pdf = "pdf"
+    png = "png"
+
+
+@app.command("calendar")
+def calendar_command(
+    path: Annotated[Path, typer.Argument(metavar="DOSSIER", help="The patient's dossier (height, weight).")],
+    subprotocol: Annotated[str, typer.Option("--subprotocol", "-s", help="Sub-protocol id, e.g. B.")],
+    start: Annotated[str, typer.Option(help="Cycle 1 day 1 (YYYY-MM-DD).")],
+    dose_level: Annotated[int | None, typer.Option(help="Dose level (default: the starting level).")] = None,
+    cycles: Annotated[int, typer.Option(help="How many cycles to lay out.")] = 1,
+    output_format: Annotated[CalendarFormat, typer.Option("--format", "-f")] = CalendarFormat.table,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File for csv/ics/pdf/png.")] = None,
+    bsa_formula: Annotated[
+        str, typer.Option(help="mosteller, dubois, haycock or gehan_george.")
+    ] = "mosteller",
+    doses: Annotated[Path | None, typer.Option(help="Sponsor's dose table (YAML) for the mg values.")] = None,
+    today: Annotated[str | None, typer.Option(hidden=True)] = None,
+) -> None:
+    """Lay out every day of every cycle with drug, route and dose."""
+    from ismart.treatment import calendar as cal
+    from ismart.treatment import calendar_io
+
+    as_of = _parse_date(today, "--today") or date.today()
+    first = _parse_date(start, "--start")
+    assert first is not None
+    if bsa_formula not in calculators.BSA_FORMULAS:
+        raise _fail(f"--bsa-formula: {bsa_formula!r} is not one of {', '.join(calculators.BSA_FORMULAS)}")
+    try:
+        record = dossier.load(path, as_of=as_of)
+        sp = next((s for s in load_protocol().subprotocols if s.id == subprotocol.upper()), None)
+        if sp is None:
+            raise _fail(f"--subprotocol: no sub-protocol {subprotocol!r}")
+        supplied = calendar_io.load_dose_table(doses) if doses is not None else None
+        body = cal.Body(record.patient.height_cm, record.patient.weight_kg, bsa_formula)
+        result = cal.build_calendar(
+            sp, dose_level=dose_level, start=first, cycles=cycles, body=body, supplied_doses=supplied
+        )
+    except IsmartError as exc:
+        raise _fail(str(exc)) from None
+    if output_format is CalendarFormat.table:
+        _print_calendar(result)
+    elif output_format is CalendarFormat.csv:
+        _emit(calendar_io.to_csv(result).rstrip("\n"), output)
+    else:
+        target = output or Path(f"{sp.id}-level{result.dose_level}-{first}.{output_format.value}")
+        try:
+            if output_format is CalendarFormat.ics:
+                target.write_bytes(calendar_io.to_ics(result))
+            elif output_format is CalendarFormat.pdf:
+                calendar_io.to_pdf(result, target)
+            else:
+                calendar_io.to_png(result, target)
+        except OSError as exc:
+            raise _fail(f"cannot write {target}: {exc.strerror}") from None
+        Console(stderr=True).print(f"wrote {target}")
+
+
+def _print_calendar(result: Any) -> None:
+    from rich.table import Table
+
+    table = Table(
+        title=f"{result.name} dose level {result.dose_level}, C1D1 {result.start}", title_justify="left"
+    )
+    for column in ("cycle", "day", "date", "", "drug", "route", "dose", "note"):
+        table.add_column(column)
+    for r in result.rows:
+        dose = f"{r.dose:g} {r.unit}" if r.dose is not None else "[yellow]to be set[/]"
+        table.add_row(str(r.cycle), str(r.day), str(r.date), r.weekday, r.drug, r.route, dose, r.note)
+    console = Console()
+    console.print(table)
+    for i, question in enumerate(result.questions, start=1):
+        console.print(f"[magenta]Q{i} for the sponsor:[/] {question}")
+    for note in result.notes:
+        console.print(f"- {note}")
 
 
 @app.command("version")

@@ -1,21 +1,51 @@
-"""HGVS protein-level changes (p.) parsed and normalised, so that p.G12D, p.Gly12Asp and
-p.(Gly12Asp) are one alteration. Protein level only: no transcript or sequence database is needed.
+"""HGVS protein-level changes (``p.``), parsed and normalised without any dependency.
 
-Supported: substitutions (missense, nonsense with * / Ter / X, synonymous with =), frameshifts
-(p.K57fs, p.Lys57GlufsTer5, p.K57Efs*5), in-frame deletions, duplications, insertions and
-deletion-insertions over a residue or a range, stop-loss extensions (p.*110Qext*17), start loss
-(p.M1?, p.0?) and the unknown change p.?. Amino acids may be 1- or 3-letter codes, in any case.
+One alteration has many spellings in laboratory reports: ``p.G12D``, ``p.Gly12Asp``, ``p.(Gly12Asp)``,
+``NP_004976.2:p.Gly12Asp`` and ``p.gly12asp`` are the same change. :func:`parse_protein_change`
+reads them into one :class:`ProteinChange`, whose :meth:`ProteinChange.normalized` form
+(``p.G12D``) is what the rules compare.
+
+Supported (HGVS recommendations, protein level, varnomen.hgvs.org):
+
+* substitutions: missense ``p.G12D``; nonsense ``p.R123*`` / ``p.Arg123Ter`` / ``p.R123X``;
+  synonymous ``p.G12=`` (``p.Gly12Gly`` is read as synonymous too); the whole protein unchanged ``p.=``;
+* frameshifts: ``p.K57fs``, ``p.Lys57GlufsTer5``, ``p.K57Efs*5``, ``p.K57fs*?`` (the detail is kept);
+* in-frame deletions ``p.E102del`` / ``p.E102_I103del``, duplications ``p.E102dup`` /
+  ``p.E102_I103dup``, insertions ``p.L242_L243insNPC`` and deletion-insertions ``p.C118_G120delinsW``;
+* extensions: stop-loss ``p.*110Qext*17`` / ``p.Ter110GlnextTer17`` / ``p.*110Qext*?`` and N-terminal
+  ``p.M1ext-5`` / ``p.Met1Valext-12``; a bare stop-loss substitution ``p.*110Q`` is read as ``p.*110Qext*?``;
+* start loss ``p.M1?`` / ``p.Met1?``; no protein ``p.0`` and ``p.0?``; a substitution of Met1 to
+  another residue (``p.M1V``, not recommended by HGVS) is classed as start loss;
+* an unknown change ``p.?`` and an unknown change at a residue ``p.G12?``;
+* the predicted form ``p.(...)``, also with only the edit in parentheses (``p.Cys9_Val10(del)``);
+* an optional reference-sequence prefix (``NP_004976.2:`` or ``NP_004976.2(KRAS):``), dropped: the
+  accession is not validated;
+* amino acids as 1-letter or 3-letter codes, Sec/U included, ``*``/``Ter``/``X`` for a stop.
+
+Case: HGVS 3-letter codes are ``Xxx`` and 1-letter codes upper case, and those forms are read as
+written. Reports also write ``p.gly12asp`` or ``p.GLY12ASP``: a residue or sequence written in one case
+only is accepted when exactly one reading (1-letter or 3-letter) fits; ``p.Cys9_Val10insgly`` is
+ambiguous (G-L-Y or Gly) and rejected. Mixed-case runs that are neither form (``insArgA``) are rejected.
+
+Deliberately not supported (an :class:`HgvsError`): ambiguity codes (B/Asx, Z/Glx, Xaa, J, O/Pyl),
+alleles and mosaics (``p.[...;...]``, ``p.[=/...]``), repeats (``p.Gln18[23]``), uncertain positions
+(``p.(Gly12_Ala20)del``, ``p.Cys28_Met30?``), insertions given by length (``insXaa[5]``, ``ins(10)``),
+frameshifts or extensions over a range, a frameshift inside an insertion or delins
+(``p.Cys9_Val10delinsAlafs*9``), deletions or duplications that name their sequence
+(``p.Cys9_Val10delCysVal``), and ``fs``/``ext`` lengths without a stop symbol (``fs5``).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
+
+__all__ = ["ChangeKind", "HgvsError", "ProteinChange", "parse_protein_change"]
 
 
 class HgvsError(ValueError):
-    """Text that is not an HGVS protein change this parser understands."""
+    """Text that is not an HGVS protein change this parser understands; the message names the text."""
 
 
 class ChangeKind(StrEnum):
@@ -32,7 +62,7 @@ class ChangeKind(StrEnum):
     UNKNOWN = "unknown"
 
 
-THREE_TO_ONE = {
+THREE_TO_ONE: dict[str, str] = {
     "Ala": "A",
     "Arg": "R",
     "Asn": "N",
@@ -54,196 +84,315 @@ THREE_TO_ONE = {
     "Tyr": "Y",
     "Val": "V",
     "Sec": "U",
-    "Pyl": "O",
     "Ter": "*",
 }
-ONE_TO_THREE = {one: three for three, one in THREE_TO_ONE.items()}
-_THREE = {k.upper(): v for k, v in THREE_TO_ONE.items()}
+ONE_TO_THREE: dict[str, str] = {one: three for three, one in THREE_TO_ONE.items()}
+_THREE_UPPER = {three.upper(): one for three, one in THREE_TO_ONE.items()}
+_ONE_LETTER = frozenset("ACDEFGHIKLMNPQRSTVWYU")  # residues; stops are '*' and 'X'
 
-_AA3 = r"(?:[A-Za-z]{3})"
-_AA1 = r"(?:[A-Za-z*])"
-_AA = rf"(?:{_AA3}|{_AA1})"
-
-
-def _aa_seq(text: str) -> str:
-    """Convert a run of amino acids (3-letter or 1-letter) to 1-letter codes."""
-    if text == "":
-        return ""
-    if len(text) % 3 == 0 and all(text[i : i + 3].upper() in _THREE for i in range(0, len(text), 3)):
-        return "".join(_THREE[text[i : i + 3].upper()] for i in range(0, len(text), 3))
-    if re.fullmatch(r"[ACDEFGHIKLMNPQRSTVWYUOX*]+", text.upper()):
-        return text.upper().replace("X", "*")
-    raise HgvsError(f"{text!r} is not a sequence of amino-acid codes")
+_MAX_SHOWN = 120  # characters of the input quoted in an error message
 
 
-def _aa(text: str) -> str:
-    one = _aa_seq(text)
-    if len(one) != 1:
-        raise HgvsError(f"{text!r} is not one amino acid")
-    return one
+def _fail(text: str, why: str) -> HgvsError:
+    shown = text if len(text) <= _MAX_SHOWN else text[:_MAX_SHOWN] + "..."
+    return HgvsError(f"{shown!r} is not an HGVS protein change ({why})")
 
 
-_POS = rf"(?P<ref>{_AA})(?P<start>\d+)"
-_RANGE = rf"{_POS}(?:_(?P<end_ref>{_AA})(?P<end>\d+))?"
-_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("fs", re.compile(rf"^{_POS}(?P<alt>{_AA})?fs(?:(?:\*|Ter|X)(?P<fs_len>\d+|\?))?$", re.I)),
-    (
-        "ext",
-        re.compile(
-            rf"^(?P<ref>\*|Ter|X)(?P<start>\d+)(?P<alt>{_AA})ext(?:\*|Ter)?(?P<ext_len>\d+|\?)?$", re.I
-        ),
-    ),
-    ("delins", re.compile(rf"^{_RANGE}delins(?P<alt>[A-Za-z*]+)$", re.I)),
-    ("del", re.compile(rf"^{_RANGE}del$", re.I)),
-    ("dup", re.compile(rf"^{_RANGE}dup$", re.I)),
-    ("ins", re.compile(rf"^{_POS}_(?P<end_ref>{_AA})(?P<end>\d+)ins(?P<alt>[A-Za-z*]+)$", re.I)),
-    ("sub", re.compile(rf"^{_POS}(?P<alt>{_AA}|=)$", re.I)),
-    ("start", re.compile(r"^(?P<ref>Met|M)1\?$", re.I)),
-]
+class _Unreadable(Exception):
+    """Internal: a fragment could not be read; the reason, turned into an HgvsError by the caller."""
+
+
+# --- amino-acid runs ---------------------------------------------------------------------------
+
+
+def _as_three(text: str) -> str | None:
+    """The 1-letter reading of ``text`` as 3-letter codes (any case), or None."""
+    if not text or len(text) % 3:
+        return None
+    out = []
+    for i in range(0, len(text), 3):
+        one = _THREE_UPPER.get(text[i : i + 3].upper())
+        if one is None:
+            return None
+        out.append(one)
+    return "".join(out)
+
+
+def _as_one(text: str) -> str | None:
+    """The reading of ``text`` as 1-letter codes (any case, X and * for a stop), or None."""
+    out = []
+    for char in text.upper():
+        if char in _ONE_LETTER:
+            out.append(char)
+        elif char in "*X":
+            out.append("*")
+        else:
+            return None
+    return "".join(out) if out else None
+
+
+def _fits(seq: str, single: bool) -> bool:
+    if single:
+        return len(seq) == 1
+    return "*" not in seq[:-1]  # a stop may only end an inserted sequence
+
+
+def _residues(text: str, single: bool) -> str:
+    """Read a residue (``single``) or a sequence of residues into 1-letter codes, '*' for a stop."""
+    if not text:
+        raise _Unreadable("an amino acid is missing")
+    if not re.fullmatch(r"[A-Za-z*]+", text):
+        raise _Unreadable(f"{text!r} is not made of amino-acid codes")
+    # The HGVS forms, read as written: 'Gly', 'GlyAsp' (3-letter) and 'G', 'GD', '*' (1-letter).
+    if re.fullmatch(r"(?:[A-Z][a-z]{2})+", text):
+        seq = _as_three(text)
+        if seq is not None and _fits(seq, single):
+            return seq
+    if re.fullmatch(r"[A-Z*]+", text):
+        seq = _as_one(text)
+        if seq is not None and _fits(seq, single):
+            return seq
+    # One-case spellings ('gly', 'GLY', 'g'): accepted when exactly one reading fits.
+    letters = text.replace("*", "")
+    if letters and (letters.islower() or letters.isupper()):
+        readings = {r for r in (_as_three(text), _as_one(text)) if r is not None and _fits(r, single)}
+        if len(readings) == 1:
+            return readings.pop()
+        if len(readings) > 1:
+            raise _Unreadable(f"{text!r} reads both as 1-letter and as 3-letter codes")
+    what = "one amino acid" if single else "a sequence of amino acids"
+    raise _Unreadable(f"{text!r} is not {what} in 1-letter or 3-letter codes")
+
+
+# --- the value ---------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class ProteinChange:
+    """One protein change. Positions are 1-based residues of the reference protein.
+
+    ``predicted`` (written ``p.(...)``) is kept but is not part of equality or hashing: p.(G12D) and
+    p.G12D are the same change, and :meth:`normalized` drops the parentheses.
+
+    ``length`` is the frameshift or extension detail as written, without the stop symbol: the new
+    stop's position counted from the first changed residue for a frameshift ('5' in ``fs*5``, '?' in
+    ``fs*?``, None when not given), the extension length for a stop-loss extension ('17' in
+    ``ext*17``, '?' when unknown) and the new start for an N-terminal extension ('-5' in ``ext-5``).
+    """
+
     kind: ChangeKind
     start: int | None
     end: int | None
     ref: str | None
     alt: str | None
     end_ref: str | None
-    predicted: bool
-    fs_detail: str | None = None
+    predicted: bool = field(default=False, compare=False)
+    length: str | None = None
 
-    def _span(self, three: bool) -> str:
-        def name(aa: str | None) -> str:
-            if aa is None:
-                return ""
-            return ONE_TO_THREE.get(aa, aa) if three else aa
+    def normalized(self) -> str:
+        """Canonical 1-letter form without the parentheses, e.g. ``p.G12D``, ``p.K57Efs*5``."""
+        return self._render(three=False)
 
-        span = f"{name(self.ref)}{self.start}"
-        if self.end is not None and self.end != self.start:
-            span += f"_{name(self.end_ref)}{self.end}"
-        return span
+    def three_letter(self) -> str:
+        """The same change in 3-letter codes, e.g. ``p.Gly12Asp``, ``p.Lys57GlufsTer5``."""
+        return self._render(three=True)
+
+    @property
+    def is_truncating(self) -> bool:
+        """Nonsense or frameshift."""
+        return self.kind in (ChangeKind.NONSENSE, ChangeKind.FRAMESHIFT)
+
+    @property
+    def is_protein_altering(self) -> bool:
+        """Everything but a synonymous change and an unknown one."""
+        return self.kind not in (ChangeKind.SYNONYMOUS, ChangeKind.UNKNOWN)
 
     def _render(self, three: bool) -> str:
-        def seq(aa: str | None) -> str:
-            return "".join(ONE_TO_THREE[a] for a in aa or "") if three else (aa or "")
+        def seq(residues: str | None) -> str:
+            if not residues:
+                return ""
+            return "".join(ONE_TO_THREE[r] for r in residues) if three else residues
 
         stop = "Ter" if three else "*"
-        if self.kind is ChangeKind.UNKNOWN:
+        kind = self.kind
+        if self.start is None:  # whole-protein forms
+            if kind is ChangeKind.SYNONYMOUS:
+                return "p.="
+            if kind is ChangeKind.START_LOSS:
+                return "p.0?" if self.predicted else "p.0"
             return "p.?"
-        if self.kind is ChangeKind.START_LOSS:
-            return "p.Met1?" if three else "p.M1?"
-        span = self._span(three)
-        if self.kind in (ChangeKind.MISSENSE, ChangeKind.NONSENSE):
-            return f"p.{span}{seq(self.alt)}"
-        if self.kind is ChangeKind.SYNONYMOUS:
+        span = f"{seq(self.ref)}{self.start}"
+        if self.end is not None and self.end != self.start:
+            span += f"_{seq(self.end_ref)}{self.end}"
+        if kind is ChangeKind.SYNONYMOUS:
             return f"p.{span}="
-        if self.kind is ChangeKind.FRAMESHIFT:
-            detail = f"{stop}{self.fs_detail}" if self.fs_detail else ""
+        if kind is ChangeKind.UNKNOWN or (kind is ChangeKind.START_LOSS and self.alt is None):
+            return f"p.{span}?"
+        if kind in (ChangeKind.MISSENSE, ChangeKind.NONSENSE, ChangeKind.START_LOSS):
+            return f"p.{span}{seq(self.alt)}"
+        if kind is ChangeKind.FRAMESHIFT:
+            detail = "" if self.length is None else f"{stop}{self.length}"
             return f"p.{span}{seq(self.alt)}fs{detail}"
-        if self.kind is ChangeKind.EXTENSION:
-            length = self.fs_detail or "?"
-            return f"p.{span}{seq(self.alt)}ext{stop}{length}"
+        if kind is ChangeKind.EXTENSION:
+            length = self.length or "?"
+            tail = length if length.startswith("-") else f"{stop}{length}"
+            return f"p.{span}{seq(self.alt)}ext{tail}"
         suffix = {
             ChangeKind.INFRAME_DELETION: "del",
             ChangeKind.DUPLICATION: "dup",
             ChangeKind.INFRAME_INSERTION: "ins",
             ChangeKind.DELINS: "delins",
-        }[self.kind]
+        }[kind]
         return f"p.{span}{suffix}{seq(self.alt)}"
 
-    def normalized(self) -> str:
-        """Canonical 1-letter form, without the prediction parentheses."""
-        return self._render(three=False)
 
-    def three_letter(self) -> str:
-        return self._render(three=True)
+# --- the grammar -------------------------------------------------------------------------------
 
-    @property
-    def is_truncating(self) -> bool:
-        return self.kind in (ChangeKind.NONSENSE, ChangeKind.FRAMESHIFT)
-
-    @property
-    def is_protein_altering(self) -> bool:
-        return self.kind not in (ChangeKind.SYNONYMOUS, ChangeKind.UNKNOWN)
+_PREFIX = re.compile(r"^[A-Za-z][A-Za-z0-9_.\-]*(?:\([A-Za-z0-9_.\-]+\))?:")
+_AA_TOKEN = r"[A-Za-z]{1,3}|\*"
+_NUM = r"[0-9]{1,9}"  # ASCII digits only; bounded so int() never meets a huge string
+_LOCATION = re.compile(
+    rf"^(?P<ref>{_AA_TOKEN})(?P<start>{_NUM})(?:_(?P<end_ref>{_AA_TOKEN})(?P<end>{_NUM}))?(?P<edit>.*)$"
+)
+_STOP = r"(?:\*|[Tt][Ee][Rr]|[Xx])"
+_FS = re.compile(rf"^(?P<alt>[A-Za-z]{{0,3}}?)[Ff][Ss](?:{_STOP}(?P<len>{_NUM}|\?)?)?$")
+_EXT_C = re.compile(rf"^(?P<alt>[A-Za-z]{{1,3}})[Ee][Xx][Tt](?:{_STOP}(?P<len>{_NUM}|\?)?)?$")
+_EXT_N = re.compile(rf"^(?P<alt>[A-Za-z]{{0,3}}?)[Ee][Xx][Tt]-(?P<len>{_NUM})$")
+_DELINS = re.compile(r"^[Dd][Ee][Ll][Ii][Nn][Ss](?P<seq>.+)$")
+_INS = re.compile(r"^[Ii][Nn][Ss](?P<seq>.+)$")
 
 
 def _strip(text: str) -> tuple[str, bool]:
+    """Drop the prefix, 'p.' and the prediction parentheses: (body, predicted)."""
     body = text.strip()
-    if ":" in body:  # accept "NP_004976.2:p.Gly12Asp" and keep the change
-        body = body.rsplit(":", 1)[1]
-    if body[:2].lower() == "p.":
+    prefix = _PREFIX.match(body)
+    if prefix is not None:
+        body = body[prefix.end() :]
+    if body[:2] in ("p.", "P."):
         body = body[2:]
-    predicted = body.startswith("(") and body.endswith(")")
-    if predicted:
-        body = body[1:-1]
+    predicted = False
+    if body.startswith("(") and body.endswith(")"):
+        body, predicted = body[1:-1], True
     return body, predicted
 
 
 def parse_protein_change(text: str) -> ProteinChange:
-    """Parse an HGVS protein change; raise HgvsError naming the text when it is not one."""
-    if not isinstance(text, str) or not text.strip():
-        raise HgvsError(f"empty protein change {text!r}")
-    body, predicted = _strip(text)
-    if body in ("?", "0", "0?"):
-        kind = ChangeKind.UNKNOWN if body == "?" else ChangeKind.START_LOSS
-        if kind is ChangeKind.START_LOSS:
-            return ProteinChange(kind, 1, 1, "M", None, "M", predicted)
-        return ProteinChange(kind, None, None, None, None, None, predicted)
-    for name, pattern in _PATTERNS:
-        match = pattern.match(body)
-        if match is not None:
-            try:
-                return _build(name, match, predicted)
-            except HgvsError as exc:
-                raise HgvsError(f"{text!r}: {exc}") from None
-    raise HgvsError(f"{text!r} is not an HGVS protein change (e.g. p.Gly12Asp or p.G12D)")
+    """Parse an HGVS protein change; raise :class:`HgvsError` naming the text when it is not one."""
+    if not isinstance(text, str):
+        raise HgvsError(f"{text!r} is not an HGVS protein change (not a string)")
+    if not text.strip():
+        raise _fail(text, "empty")
+    try:
+        return _parse(*_strip(text))
+    except _Unreadable as exc:
+        raise _fail(text, str(exc)) from None
 
 
-def _build(name: str, m: re.Match[str], predicted: bool) -> ProteinChange:
-    if name == "start":
-        return ProteinChange(ChangeKind.START_LOSS, 1, 1, "M", None, "M", predicted)
-    groups = m.groupdict()
-    ref = _aa(groups["ref"])
-    start = int(groups["start"])
-    end = int(groups["end"]) if groups.get("end") else start
-    end_ref = _aa(groups["end_ref"]) if groups.get("end_ref") else ref
-    if end < start:
-        raise HgvsError("range end before its start")
+def _whole(body: str, predicted: bool) -> ProteinChange | None:
+    """The forms without a position: p.?, p.=, p.0, p.0?."""
+    if body == "?":
+        return ProteinChange(ChangeKind.UNKNOWN, None, None, None, None, None, predicted)
+    if body == "=":
+        return ProteinChange(ChangeKind.SYNONYMOUS, None, None, None, None, None, predicted)
+    if body in ("0", "0?"):
+        uncertain = predicted or body == "0?"
+        return ProteinChange(ChangeKind.START_LOSS, None, None, None, None, None, uncertain)
+    return None
+
+
+def _parse(body: str, predicted: bool) -> ProteinChange:
+    whole = _whole(body, predicted)
+    if whole is not None:
+        return whole
+    location = _LOCATION.match(body)
+    if location is None:
+        raise _Unreadable("expected an amino acid and a position, e.g. p.Gly12Asp or p.G12D")
+    ref = _residues(location["ref"], single=True)
+    start = int(location["start"])
+    ranged = location["end"] is not None
+    end = int(location["end"]) if ranged else start
+    end_ref = _residues(location["end_ref"], single=True) if ranged else None
     if start < 1:
-        raise HgvsError("residue positions start at 1")
-    alt_text = groups.get("alt")
-    if name == "sub":
-        if alt_text == "=":
-            return ProteinChange(ChangeKind.SYNONYMOUS, start, start, ref, ref, ref, predicted)
-        alt = _aa(alt_text or "")
-        if alt == ref:
-            return ProteinChange(ChangeKind.SYNONYMOUS, start, start, ref, ref, ref, predicted)
-        kind = ChangeKind.NONSENSE if alt == "*" else ChangeKind.MISSENSE
-        return ProteinChange(kind, start, start, ref, alt, ref, predicted)
-    if name == "fs":
-        fs_alt = _aa(alt_text) if alt_text else None
-        return ProteinChange(
-            ChangeKind.FRAMESHIFT, start, start, ref, fs_alt, ref, predicted, groups.get("fs_len")
-        )
-    if name == "ext":
-        return ProteinChange(
-            ChangeKind.EXTENSION,
-            start,
-            start,
-            "*",
-            _aa(alt_text or ""),
-            "*",
-            predicted,
-            groups.get("ext_len"),
-        )
-    kinds = {
-        "del": ChangeKind.INFRAME_DELETION,
-        "dup": ChangeKind.DUPLICATION,
-        "ins": ChangeKind.INFRAME_INSERTION,
-        "delins": ChangeKind.DELINS,
-    }
-    if name == "ins" and end != start + 1:
-        raise HgvsError("an insertion lies between two adjacent residues")
-    inserted = _aa_seq(alt_text) if alt_text else None
-    return ProteinChange(kinds[name], start, end, ref, inserted, end_ref, predicted)
+        raise _Unreadable("residue positions start at 1")
+    if ranged and end <= start:
+        raise _Unreadable("a range must end after its start")
+    edit = location["edit"]
+    if edit.startswith("(") and edit.endswith(")") and len(edit) > 2:  # p.Cys9_Val10(del)
+        edit, predicted = edit[1:-1], True
+    if not edit:
+        raise _Unreadable("a position without a change")
+    args = (ref, start, end, end_ref, predicted)
+    if ranged:
+        return _range_edit(edit, *args)
+    return _single_edit(edit, *args)
+
+
+def _range_edit(
+    edit: str, ref: str, start: int, end: int, end_ref: str | None, predicted: bool
+) -> ProteinChange:
+    lowered = edit.lower()
+    if lowered == "del":
+        return ProteinChange(ChangeKind.INFRAME_DELETION, start, end, ref, None, end_ref, predicted)
+    if lowered == "dup":
+        return ProteinChange(ChangeKind.DUPLICATION, start, end, ref, None, end_ref, predicted)
+    delins = _DELINS.match(edit)
+    if delins is not None:
+        inserted = _residues(delins["seq"], single=False)
+        return ProteinChange(ChangeKind.DELINS, start, end, ref, inserted, end_ref, predicted)
+    ins = _INS.match(edit)
+    if ins is not None:
+        if end != start + 1:
+            raise _Unreadable("an insertion lies between two adjacent residues")
+        inserted = _residues(ins["seq"], single=False)
+        return ProteinChange(ChangeKind.INFRAME_INSERTION, start, end, ref, inserted, end_ref, predicted)
+    raise _Unreadable(f"{edit!r} is not a change of a range (del, dup, ins or delins)")
+
+
+def _single_edit(
+    edit: str, ref: str, start: int, end: int, end_ref: str | None, predicted: bool
+) -> ProteinChange:
+    lowered = edit.lower()
+    if edit == "=":
+        return ProteinChange(ChangeKind.SYNONYMOUS, start, end, ref, None, None, predicted)
+    if edit == "?":
+        kind = ChangeKind.START_LOSS if (start, ref) == (1, "M") else ChangeKind.UNKNOWN
+        return ProteinChange(kind, start, end, ref, None, None, predicted)
+    if lowered in ("del", "dup"):
+        kind = ChangeKind.INFRAME_DELETION if lowered == "del" else ChangeKind.DUPLICATION
+        return ProteinChange(kind, start, end, ref, None, None, predicted)
+    delins = _DELINS.match(edit)
+    if delins is not None:
+        inserted = _residues(delins["seq"], single=False)
+        return ProteinChange(ChangeKind.DELINS, start, end, ref, inserted, None, predicted)
+    if _INS.match(edit) is not None:
+        raise _Unreadable("an insertion needs the two residues it lies between, e.g. p.L242_L243insNPC")
+    fs = _FS.match(edit)
+    if fs is not None:
+        alt = _residues(fs["alt"], single=True) if fs["alt"] else None
+        return ProteinChange(ChangeKind.FRAMESHIFT, start, end, ref, alt, None, predicted, fs["len"])
+    ext_n = _EXT_N.match(edit)
+    if ext_n is not None:
+        if (start, ref) != (1, "M"):
+            raise _Unreadable("an N-terminal extension starts at Met1")
+        alt = _residues(ext_n["alt"], single=True) if ext_n["alt"] else None
+        length = f"-{int(ext_n['len'])}"
+        return ProteinChange(ChangeKind.EXTENSION, start, end, ref, alt, None, predicted, length)
+    ext_c = _EXT_C.match(edit)
+    if ext_c is not None:
+        if ref != "*":
+            raise _Unreadable("a stop-loss extension starts at the stop codon (p.*110Qext*17)")
+        alt = _residues(ext_c["alt"], single=True)
+        if alt == "*":
+            raise _Unreadable("an extension replaces the stop with an amino acid")
+        return ProteinChange(ChangeKind.EXTENSION, start, end, ref, alt, None, predicted, ext_c["len"] or "?")
+    if not re.fullmatch(r"[A-Za-z]{1,3}|\*", edit):
+        raise _Unreadable(f"{edit!r} is not a recognised change")
+    alt = _residues(edit, single=True)
+    if alt == ref:
+        return ProteinChange(ChangeKind.SYNONYMOUS, start, end, ref, None, None, predicted)
+    if ref == "*":
+        return ProteinChange(ChangeKind.EXTENSION, start, end, ref, alt, None, predicted, "?")
+    if (start, ref) == (1, "M"):
+        return ProteinChange(ChangeKind.START_LOSS, start, end, ref, alt, None, predicted)
+    kind = ChangeKind.NONSENSE if alt == "*" else ChangeKind.MISSENSE
+    return ProteinChange(kind, start, end, ref, alt, None, predicted)

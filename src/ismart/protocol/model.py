@@ -429,6 +429,65 @@ class Sourced(_Data):
     source: str
 
 
+class DrugDays(_Data):
+    """One drug of a cycle template: on which days, by which route; an open question if unclear."""
+
+    drug: str
+    route: str
+    days: list[tuple[int, int]]  # inclusive day ranges within the cycle
+    ramp_up_days: list[int] = []
+    question: str | None = None
+
+
+class CycleTemplate(_Data):
+    cycles: list[int] | None = None  # cycle numbers it applies to
+    from_cycle: int | None = None  # ... or every cycle from this one on
+    drugs: list[DrugDays]
+
+    def applies(self, cycle: int) -> bool:
+        if self.cycles is not None and cycle in self.cycles:
+            return True
+        return self.from_cycle is not None and cycle >= self.from_cycle
+
+
+class LevelDose(_Data):
+    """A dose at one level: per m2, per kg or flat; null value = set by the sponsor (not public)."""
+
+    basis: Literal["mg/m2", "mg/kg", "mg"] | None = None
+    value: float | None = None
+    max_mg: float | None = None
+    round_to_mg: float | None = None
+
+
+class DrugDose(_Data):
+    drug: str
+    levels: dict[int, LevelDose]
+    source: str | None = None
+    note: str | None = None
+
+
+class Assessment(_Data):
+    name: str
+    cycle: int | None = None
+    day: int | None = None
+    note: str | None = None
+
+
+class Treatment(_Data):
+    cycle_days: int
+    recovery_until_day: int
+    max_cycles: int
+    continuation: str
+    dose_levels: list[int]
+    starting_level: int | None
+    source: str
+    templates: list[CycleTemplate]
+    doses: list[DrugDose]
+    intrathecal: str
+    assessments: list[Assessment] = []
+    open_questions: list[str] = []
+
+
 class _SubProtocolBase(_Data):
     schema_version: int
     id: str
@@ -443,6 +502,7 @@ class _SubProtocolBase(_Data):
     priority: int | None = None
     sites: list[Site] = []
     sites_source: str | None = None
+    treatment: Treatment | None = None
 
 
 class SubProtocolFile(_SubProtocolBase):
