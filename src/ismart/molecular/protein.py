@@ -131,6 +131,9 @@ def _as_one(text: str) -> str | None:
     return "".join(out) if out else None
 
 
+_KEYWORD = re.compile("fs|ext|del|ins|dup")
+
+
 def _fits(seq: str, single: bool) -> bool:
     if single:
         return len(seq) == 1
@@ -155,7 +158,10 @@ def _residues(text: str, single: bool) -> str:
     # One-case spellings ('gly', 'GLY', 'g'): accepted when exactly one reading fits.
     letters = text.replace("*", "")
     if letters and (letters.islower() or letters.isupper()):
-        readings = {r for r in (_as_three(text), _as_one(text)) if r is not None and _fits(r, single)}
+        one = _as_one(text)
+        if letters.islower() and _KEYWORD.search(letters):
+            one = None  # 'insfs', 'delinsdel': a lower-case keyword, not Phe-Ser or Asp-Glu-Leu
+        readings = {r for r in (_as_three(text), one) if r is not None and _fits(r, single)}
         if len(readings) == 1:
             return readings.pop()
         if len(readings) > 1:
@@ -251,15 +257,17 @@ class ProteinChange:
 _PREFIX = re.compile(r"^[A-Za-z][A-Za-z0-9_.\-]*(?:\([A-Za-z0-9_.\-]+\))?:")
 _AA_TOKEN = r"[A-Za-z]{1,3}|\*"
 _NUM = r"[0-9]{1,9}"  # ASCII digits only; bounded so int() never meets a huge string
+# Every pattern below is applied with fullmatch (never ^...$, whose $ also matches before a newline).
 _LOCATION = re.compile(
-    rf"^(?P<ref>{_AA_TOKEN})(?P<start>{_NUM})(?:_(?P<end_ref>{_AA_TOKEN})(?P<end>{_NUM}))?(?P<edit>.*)$"
+    rf"(?P<ref>{_AA_TOKEN})(?P<start>{_NUM})(?:_(?P<end_ref>{_AA_TOKEN})(?P<end>{_NUM}))?(?P<edit>.*)",
+    re.DOTALL,
 )
 _STOP = r"(?:\*|[Tt][Ee][Rr]|[Xx])"
-_FS = re.compile(rf"^(?P<alt>[A-Za-z]{{0,3}}?)[Ff][Ss](?:{_STOP}(?P<len>{_NUM}|\?)?)?$")
-_EXT_C = re.compile(rf"^(?P<alt>[A-Za-z]{{1,3}})[Ee][Xx][Tt](?:{_STOP}(?P<len>{_NUM}|\?)?)?$")
-_EXT_N = re.compile(rf"^(?P<alt>[A-Za-z]{{0,3}}?)[Ee][Xx][Tt]-(?P<len>{_NUM})$")
-_DELINS = re.compile(r"^[Dd][Ee][Ll][Ii][Nn][Ss](?P<seq>.+)$")
-_INS = re.compile(r"^[Ii][Nn][Ss](?P<seq>.+)$")
+_FS = re.compile(rf"(?P<alt>[A-Za-z]{{0,3}}?)[Ff][Ss](?:{_STOP}(?P<len>{_NUM}|\?)?)?")
+_EXT_C = re.compile(rf"(?P<alt>[A-Za-z]{{1,3}})[Ee][Xx][Tt](?:{_STOP}(?P<len>{_NUM}|\?)?)?")
+_EXT_N = re.compile(rf"(?P<alt>[A-Za-z]{{0,3}}?)[Ee][Xx][Tt]-(?P<len>{_NUM})")
+_DELINS = re.compile(r"[Dd][Ee][Ll][Ii][Nn][Ss](?P<seq>.+)", re.DOTALL)
+_INS = re.compile(r"[Ii][Nn][Ss](?P<seq>.+)", re.DOTALL)
 
 
 def _strip(text: str) -> tuple[str, bool]:
@@ -304,7 +312,7 @@ def _parse(body: str, predicted: bool) -> ProteinChange:
     whole = _whole(body, predicted)
     if whole is not None:
         return whole
-    location = _LOCATION.match(body)
+    location = _LOCATION.fullmatch(body)
     if location is None:
         raise _Unreadable("expected an amino acid and a position, e.g. p.Gly12Asp or p.G12D")
     ref = _residues(location["ref"], single=True)
@@ -335,11 +343,11 @@ def _range_edit(
         return ProteinChange(ChangeKind.INFRAME_DELETION, start, end, ref, None, end_ref, predicted)
     if lowered == "dup":
         return ProteinChange(ChangeKind.DUPLICATION, start, end, ref, None, end_ref, predicted)
-    delins = _DELINS.match(edit)
+    delins = _DELINS.fullmatch(edit)
     if delins is not None:
         inserted = _residues(delins["seq"], single=False)
         return ProteinChange(ChangeKind.DELINS, start, end, ref, inserted, end_ref, predicted)
-    ins = _INS.match(edit)
+    ins = _INS.fullmatch(edit)
     if ins is not None:
         if end != start + 1:
             raise _Unreadable("an insertion lies between two adjacent residues")
@@ -353,31 +361,31 @@ def _single_edit(
 ) -> ProteinChange:
     lowered = edit.lower()
     if edit == "=":
-        return ProteinChange(ChangeKind.SYNONYMOUS, start, end, ref, None, None, predicted)
+        return ProteinChange(ChangeKind.SYNONYMOUS, start, end, ref, ref, None, predicted)
     if edit == "?":
         kind = ChangeKind.START_LOSS if (start, ref) == (1, "M") else ChangeKind.UNKNOWN
         return ProteinChange(kind, start, end, ref, None, None, predicted)
     if lowered in ("del", "dup"):
         kind = ChangeKind.INFRAME_DELETION if lowered == "del" else ChangeKind.DUPLICATION
         return ProteinChange(kind, start, end, ref, None, None, predicted)
-    delins = _DELINS.match(edit)
+    delins = _DELINS.fullmatch(edit)
     if delins is not None:
         inserted = _residues(delins["seq"], single=False)
         return ProteinChange(ChangeKind.DELINS, start, end, ref, inserted, None, predicted)
-    if _INS.match(edit) is not None:
+    if _INS.fullmatch(edit) is not None:
         raise _Unreadable("an insertion needs the two residues it lies between, e.g. p.L242_L243insNPC")
-    fs = _FS.match(edit)
+    fs = _FS.fullmatch(edit)
     if fs is not None:
         alt = _residues(fs["alt"], single=True) if fs["alt"] else None
         return ProteinChange(ChangeKind.FRAMESHIFT, start, end, ref, alt, None, predicted, fs["len"])
-    ext_n = _EXT_N.match(edit)
+    ext_n = _EXT_N.fullmatch(edit)
     if ext_n is not None:
         if (start, ref) != (1, "M"):
             raise _Unreadable("an N-terminal extension starts at Met1")
         alt = _residues(ext_n["alt"], single=True) if ext_n["alt"] else None
         length = f"-{int(ext_n['len'])}"
         return ProteinChange(ChangeKind.EXTENSION, start, end, ref, alt, None, predicted, length)
-    ext_c = _EXT_C.match(edit)
+    ext_c = _EXT_C.fullmatch(edit)
     if ext_c is not None:
         if ref != "*":
             raise _Unreadable("a stop-loss extension starts at the stop codon (p.*110Qext*17)")
@@ -389,7 +397,7 @@ def _single_edit(
         raise _Unreadable(f"{edit!r} is not a recognised change")
     alt = _residues(edit, single=True)
     if alt == ref:
-        return ProteinChange(ChangeKind.SYNONYMOUS, start, end, ref, None, None, predicted)
+        return ProteinChange(ChangeKind.SYNONYMOUS, start, end, ref, ref, None, predicted)
     if ref == "*":
         return ProteinChange(ChangeKind.EXTENSION, start, end, ref, alt, None, predicted, "?")
     if (start, ref) == (1, "M"):
