@@ -194,6 +194,74 @@ def _print_calendar(result: Any) -> None:
         console.print(f"- {note}")
 
 
+@app.command("prescreen")
+def prescreen_command(
+    study: Annotated[Path, typer.Argument(metavar="STUDY_DIR", help="A cBioPortal-format study folder.")],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Per-sample result: .tsv, .csv or .parquet.")
+    ] = None,
+    chart: Annotated[Path | None, typer.Option(help="Bar chart of the summary (PNG).")] = None,
+) -> None:
+    """Pre-screen a whole cohort: candidate sub-protocols per sample, and a summary."""
+    import polars as pl
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.table import Table
+
+    from ismart.prescreen.study import prescreen
+    from ismart.prescreen.summary import bar_chart, summarise
+
+    if output is not None and output.suffix.lower() not in (".tsv", ".csv", ".parquet"):
+        raise _fail(f"--output: {output.name} must end in .tsv, .csv or .parquet")
+    protocol = load_protocol()
+    err = Console(stderr=True)
+    try:
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+        ) as bar:
+            task = bar.add_task("pre-screening", total=None)
+            result = prescreen(study, protocol, lambda msg: bar.update(task, description=msg))
+    except IsmartError as exc:
+        raise _fail(str(exc)) from None
+    rows = summarise(result, protocol)
+    if output is not None:
+        suffix = output.suffix.lower()
+        try:
+            if suffix == ".parquet":
+                result.write_parquet(output)
+            else:
+                # empty means "none": write it as an empty field, not as a quoted empty string
+                plain = result.with_columns(pl.col(pl.String).replace("", None))
+                plain.write_csv(output, separator="\t" if suffix == ".tsv" else ",", null_value="")
+        except OSError as exc:
+            raise _fail(f"cannot write {output}: {exc.strerror}") from None
+    table = Table(title=f"{result.height:,} samples", title_justify="left")
+    for column in ("group", "name", "samples", "%", "board review"):
+        table.add_column(column)
+    for r in rows:
+        table.add_row(r.group, r.name, f"{r.samples:,}", f"{r.percent:.1f}", f"{r.review:,}")
+    Console().print(table)
+    if chart is not None:
+        bar_chart(rows, chart, f"{protocol.name} pre-screen of {study.name}: {result.height:,} samples")
+        err.print(f"wrote {chart}")
+
+
+@app.command("cohort")
+def cohort_command(
+    out: Annotated[Path, typer.Argument(metavar="OUT_DIR", help="Folder to write the synthetic study to.")],
+    samples: Annotated[int, typer.Option(min=1, help="Number of samples.")] = 1000,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 1,
+) -> None:
+    """Generate a synthetic cBioPortal-format cohort (for tests and benchmarks)."""
+    from ismart.prescreen.synthetic import generate
+
+    counts = generate(out, samples, seed=seed)
+    typer.echo(", ".join(f"{k}: {v:,}" for k, v in counts.items()))
+
+
 @app.command("version")
 def version_command() -> None:
     """Print the ismart version and the protocol data version."""

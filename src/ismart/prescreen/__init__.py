@@ -1,0 +1,1 @@
+"""Cohort pre-screening: cBioPortal-format studies in, per-sample candidate sub-protocols out."""
