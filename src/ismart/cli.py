@@ -14,7 +14,7 @@ from rich.console import Console
 from ismart import __version__, calculators, dossier
 from ismart.eligibility.context import Options
 from ismart.eligibility.engine import screen
-from ismart.errors import IsmartError
+from ismart.errors import DossierError, IsmartError
 from ismart.protocol import load_protocol
 from ismart.report import html, json_report, text
 
@@ -192,6 +192,49 @@ def _print_calendar(result: Any) -> None:
         console.print(f"[magenta]Q{i} for the sponsor:[/] {question}")
     for note in result.notes:
         console.print(f"- {note}")
+
+
+@app.command("triage")
+def triage_command(
+    profiles: Annotated[
+        list[Path], typer.Argument(metavar="PROFILE...", help="Dossier(s) with a profiling section.")
+    ],
+    output_format: Annotated[Format, typer.Option("--format", "-f", help="text or json.")] = Format.text,
+    today: Annotated[str | None, typer.Option(hidden=True)] = None,
+) -> None:
+    """The tumour board's view: every alteration classified, with rule, source and tier."""
+    from ismart.dossier import Profiling
+    from ismart.molecular.profile import build_profile
+    from ismart.molecular.triage import triage
+    from ismart.report import triage_report
+
+    as_of = _parse_date(today, "--today") or date.today()
+    protocol = load_protocol()
+    try:
+        merged = Profiling(variants=[], fusions=[], copy_number=[], expression=[], drug_response=[])
+        for path in profiles:
+            merged = _merge_profiling(merged, path, as_of)
+        result = triage(build_profile(merged), protocol)
+    except IsmartError as exc:
+        raise _fail(str(exc)) from None
+    if output_format is Format.json:
+        _emit(triage_report.render_json(result, protocol.version), None)
+    else:
+        triage_report.render(result, Console())
+
+
+def _merge_profiling(merged: Any, path: Path, as_of: date) -> Any:
+    """Add one profile source to the merged profiling (a dossier, or a laboratory file)."""
+    record = dossier.load(path, as_of=as_of)
+    found = record.profiling
+    if found is None:
+        raise DossierError("profiling", f"{path} has no profiling section")
+    return merged.model_copy(
+        update={
+            name: [*(getattr(merged, name) or []), *(getattr(found, name) or [])]
+            for name in ("variants", "fusions", "copy_number", "expression", "drug_response")
+        }
+    )
 
 
 @app.command("prescreen")

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictFloat, StrictInt, ValidationError
 
 from ismart import calculators
 from ismart.errors import DossierError
@@ -53,7 +53,7 @@ def _date_or_datetime(value: Any) -> Any:
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 Day = IsoDate  # a field called `date` would shadow the type inside its class
 DateOrTime = Annotated[date | datetime | None, BeforeValidator(_date_or_datetime)]
-Positive = Annotated[float, Field(gt=0)]
+Positive = Annotated[StrictFloat, Field(gt=0)]
 
 
 class _Section(BaseModel):
@@ -64,8 +64,8 @@ class Patient(_Section):
     id: str | None = None
     sex: Literal["female", "male"] | None = None
     birth_date: IsoDate | None = None
-    weight_kg: Annotated[float, Field(gt=0, le=300)] | None = None
-    height_cm: Annotated[float, Field(gt=20, le=250)] | None = None
+    weight_kg: Annotated[StrictFloat, Field(gt=0, le=300)] | None = None
+    height_cm: Annotated[StrictFloat, Field(gt=20, le=250)] | None = None
     measured_on: IsoDate | None = None
     site: str | None = None
     inclusion_date: IsoDate | None = None
@@ -87,7 +87,7 @@ class Consent(_Section):
 
 class Performance(_Section):
     scale: Literal["lansky", "karnofsky"] | None = None
-    score: Annotated[int, Field(ge=0, le=100, multiple_of=10)] | None = None
+    score: Annotated[StrictInt, Field(ge=0, le=100, multiple_of=10)] | None = None
     assessed_on: IsoDate | None = None
 
 
@@ -96,8 +96,8 @@ class Variant(_Section):
     hgvs_p: str | None = None
     hgvs_c: str | None = None
     type: str | None = None
-    exon: Annotated[int, Field(ge=1)] | None = None
-    vaf: Annotated[float, Field(ge=0, le=1)] | None = None
+    exon: Annotated[StrictInt, Field(ge=1)] | None = None
+    vaf: Annotated[StrictFloat, Field(ge=0, le=1)] | None = None
 
 
 class Fusion(_Section):
@@ -122,7 +122,7 @@ class Expression(_Section):
 
 class DrugResponse(_Section):
     drug: str
-    ic50_nM: Annotated[float, Field(gt=0)] | None = None
+    ic50_nM: Annotated[StrictFloat, Field(gt=0)] | None = None
     central_lab: bool | None = None
 
 
@@ -141,26 +141,26 @@ class Profiling(_Section):
 
 class Lab(_Section):
     test: str
-    value: float | None = None
+    value: StrictFloat | None = None
     unit: str | None = None
     uln: Positive | None = None
-    lln: float | None = None
+    lln: StrictFloat | None = None
     result: Literal["negative", "positive"] | None = None
     collected_at: DateOrTime = None
 
 
 class Echo(_Section):
     date: Day | None = None
-    shortening_fraction_pct: Annotated[float, Field(gt=0, lt=100)] | None = None
-    lvef_pct: Annotated[float, Field(gt=0, lt=100)] | None = None
+    shortening_fraction_pct: Annotated[StrictFloat, Field(gt=0, lt=100)] | None = None
+    lvef_pct: Annotated[StrictFloat, Field(gt=0, lt=100)] | None = None
 
 
 class Ecg(_Section):
     date: Day | None = None
-    qt_ms: Annotated[float, Field(gt=100, lt=1000)] | None = None
-    heart_rate_bpm: Annotated[float, Field(gt=10, lt=400)] | None = None
-    rr_ms: Annotated[float, Field(gt=100, lt=3000)] | None = None
-    qtcf_ms: Annotated[float, Field(gt=100, lt=1000)] | None = None
+    qt_ms: Annotated[StrictFloat, Field(gt=100, lt=1000)] | None = None
+    heart_rate_bpm: Annotated[StrictFloat, Field(gt=10, lt=400)] | None = None
+    rr_ms: Annotated[StrictFloat, Field(gt=100, lt=3000)] | None = None
+    qtcf_ms: Annotated[StrictFloat, Field(gt=100, lt=1000)] | None = None
 
 
 class Cardiac(_Section):
@@ -178,7 +178,7 @@ class Reproductive(_Section):
 
 class ToxicityDetail(_Section):
     term: str
-    grade: Annotated[int, Field(ge=1, le=5)]
+    grade: Annotated[StrictInt, Field(ge=1, le=5)]
     investigator_judges_not_relevant: bool | None = None
 
 
@@ -199,7 +199,7 @@ class Conditions(_Section):
     unresolved_toxicity_grade2_plus: bool | None = None
     unresolved_toxicity_details: list[ToxicityDetail] | None = None
     gvhd: Literal["none", "acute", "chronic"] | None = None
-    gvhd_grade: Annotated[int, Field(ge=1, le=4)] | None = None
+    gvhd_grade: Annotated[StrictInt, Field(ge=1, le=4)] | None = None
     gvhd_treatment_or_prophylaxis: bool | None = None
 
 
@@ -302,6 +302,7 @@ _LAB_UNIT_CHECKS = {
     "bilirubin_total": calculators.bilirubin_mg_dl,
 }
 _ENZYME_UNITS = {"u/l", "iu/l"}
+_MUST_BE_POSITIVE = {"creatinine", "gfr_measured"}
 _GFR_UNITS = {"ml/min/1.73m2", "ml/min/1.73m²", "ml/min/1.73 m2"}
 
 
@@ -321,8 +322,8 @@ def _check_lab(index: int, lab: Lab) -> None:
         raise DossierError(f"{field}.unit", f"{lab.test} must be in U/L, not {lab.unit!r}")
     elif lab.test == "gfr_measured" and unit not in {u.replace(" ", "") for u in _GFR_UNITS}:
         raise DossierError(f"{field}.unit", f"gfr_measured must be in mL/min/1.73m2, not {lab.unit!r}")
-    if lab.value < 0:
-        raise DossierError(f"{field}.value", f"{lab.test} cannot be negative ({lab.value})")
+    if lab.value < 0 or (lab.value == 0 and lab.test in _MUST_BE_POSITIVE):
+        raise DossierError(f"{field}.value", f"{lab.test} must be above 0 (got {lab.value})")
 
 
 def _as_date(value: date | datetime) -> date:

@@ -1,34 +1,25 @@
-"""Gene symbol normalisation: HGNC symbols from aliases and the protocol documents' spellings."""
+"""Gene symbol normalisation: the HGNC approved symbol for a previous symbol, an alias or one of the
+protocol documents' own spellings (``reference/genes.yaml``).
+
+Matching ignores case, spaces, hyphens and dots and reads Greek α/β as ALPHA/BETA, so ``c-CBL``,
+``cCBL`` and ``CBL`` are one gene and ``PDGFRβ`` is PDGFRB. A symbol the file does not know is not an
+error: it is returned upper-cased (and stripped), as a lab may report any gene.
+"""
 
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
 
-import yaml
+from ismart.molecular.reference import gene_key, load_genes
 
-from ismart.errors import ProtocolDataError
-
-
-def _key(symbol: str) -> str:
-    return symbol.strip().replace("β", "beta").replace("-", "").replace(" ", "").upper()
+__all__ = ["normalize_gene"]
 
 
 @cache
-def _aliases() -> dict[str, str]:
-    data = yaml.safe_load(
-        (resources.files("ismart") / "reference" / "genes.yaml").read_text(encoding="utf-8")
-    )
-    if data.get("schema_version") != 1:
-        raise ProtocolDataError(f"genes.yaml: schema_version {data.get('schema_version')!r} is not supported")
-    table: dict[str, str] = {}
-    for symbol, entry in data["genes"].items():
-        for name in [symbol, *entry.get("aliases", []), *entry.get("protocol", [])]:
-            table[_key(name)] = symbol
-    return table
+def _table() -> dict[str, str]:
+    return load_genes().lookup()
 
 
-@cache
 def normalize_gene(symbol: str) -> str:
-    """The HGNC symbol for a symbol, alias or known misspelling; unknown symbols upper-cased."""
-    return _aliases().get(_key(symbol), symbol.strip().upper())
+    """The HGNC approved symbol for ``symbol``; an unknown symbol comes back upper-cased unchanged."""
+    return _table().get(gene_key(symbol), symbol.strip().upper())

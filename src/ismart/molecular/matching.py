@@ -36,6 +36,16 @@ class Hit:
     entry: MolecularMatch
     why: str
 
+    @property
+    def tier(self) -> str:
+        """protocol-named (the documents name it), rule-matched, or possible (board review)."""
+        if self.status is not Status.MET:
+            return "possible"
+        named = {normalize_gene(p) for p in getattr(self.entry, "named_partners", [])}
+        if self.entry.tier == "named" or self.alteration.partner in named:
+            return "protocol-named"
+        return "rule-matched"
+
 
 def _residues(alteration: Alteration) -> range | None:
     change = alteration.change

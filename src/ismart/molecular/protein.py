@@ -178,7 +178,10 @@ class ProteinChange:
     """One protein change. Positions are 1-based residues of the reference protein.
 
     ``predicted`` (written ``p.(...)``) is kept but is not part of equality or hashing: p.(G12D) and
-    p.G12D are the same change, and :meth:`normalized` drops the parentheses.
+    p.G12D are the same change, and :meth:`normalized` drops the parentheses. The one form whose
+    rendering keeps it is "no protein": ``p.0`` (predicted False) and ``p.0?`` (predicted True).
+    Single-residue changes have ``end == start`` and ``end_ref`` None; a synonymous change has
+    ``alt == ref``; start loss ``p.M1?`` has ``alt`` None (``p.M1V`` keeps ``alt`` 'V').
 
     ``length`` is the frameshift or extension detail as written, without the stop symbol: the new
     stop's position counted from the first changed residue for a frameshift ('5' in ``fs*5``, '?' in

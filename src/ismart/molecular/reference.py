@@ -1,90 +1,263 @@
-"""Reference data for the molecular rules: protein domains and hotspot residues (package data)."""
+"""Reference data of the molecular rules, shipped as package data in ``ismart/reference/``.
+
+* ``genes.yaml``: HGNC symbols with previous symbols, aliases and the protocol documents' spellings;
+* ``domains.yaml``: protein regions (UniProt features) the rules name, e.g. the JAK2 pseudokinase;
+* ``hotspots.yaml``: sub-protocol D's hotspot codons.
+
+Each file is validated once per process (pydantic, unknown keys rejected); a file that fails, or
+whose ``schema_version`` this ismart does not know, raises :class:`ismart.errors.ProtocolDataError`
+naming the file and the field.
+"""
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, Literal, Self, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ismart.errors import ProtocolDataError
 
+__all__ = [
+    "SCHEMA_VERSION",
+    "Domain",
+    "DomainFile",
+    "Gene",
+    "GeneFile",
+    "Hotspot",
+    "HotspotFile",
+    "SourceRef",
+    "domain",
+    "gene_key",
+    "is_hotspot",
+    "load_domains",
+    "load_genes",
+    "load_hotspots",
+]
 
-class _Ref(BaseModel):
+SCHEMA_VERSION = 1
+_M = TypeVar("_M", bound=BaseModel)
+
+_GREEK = {"α": "ALPHA", "β": "BETA", "γ": "GAMMA", "δ": "DELTA"}
+
+
+def gene_key(symbol: str) -> str:
+    """The comparison key of a gene name: case, spaces, hyphens and dots ignored, α/β spelled out."""
+    text = symbol.strip()
+    for letter, name in _GREEK.items():
+        text = text.replace(letter, name).replace(letter.upper(), name)
+    return re.sub(r"[\s\-.]", "", text).upper()
+
+
+class _Data(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Domain(_Ref):
-    gene: str
-    name: str
-    uniprot: str
-    feature: str
-    start: int
-    end: int
+class SourceRef(_Data):
+    title: str = Field(min_length=1)
+    url: str = Field(min_length=1)
+    accessed: str | None = None
 
 
-class Hotspot(_Ref):
-    gene: str
-    residues: list[int]
-    source: str
+# --- domains.yaml ------------------------------------------------------------------------------
 
 
-class DomainFile(_Ref):
+class Domain(_Data):
+    """A protein region: residues ``start``..``end`` (1-based, inclusive) of the UniProt entry."""
+
+    gene: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    uniprot: str = Field(pattern=r"^[A-Z0-9]{6,10}$")
+    feature: str = Field(min_length=1)
+    feature_type: Literal["Domain", "Region", "Zinc finger", "Transmembrane", "Topological domain"]
+    start: int = Field(ge=1)
+    end: int = Field(ge=1)
+    entry: str | None = None
+    verified: bool
+    source: str = Field(min_length=1)
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.end < self.start:
+            raise ValueError(f"{self.gene} {self.name}: end {self.end} is before start {self.start}")
+        return self
+
+    def __contains__(self, position: object) -> bool:
+        return isinstance(position, int) and self.start <= position <= self.end
+
+
+class DomainFile(_Data):
     schema_version: int
     name: str
     version: str
-    source: dict[str, str]
+    source: SourceRef
     domains: list[Domain]
 
+    @model_validator(mode="after")
+    def _unique(self) -> Self:
+        seen: set[tuple[str, str]] = set()
+        for d in self.domains:
+            if (d.gene, d.name) in seen:
+                raise ValueError(f"domain {d.gene} {d.name!r} is listed twice")
+            seen.add((d.gene, d.name))
+        return self
 
-class HotspotFile(_Ref):
+
+# --- hotspots.yaml -----------------------------------------------------------------------------
+
+
+class Hotspot(_Data):
+    """Hotspot codons of a gene from one source (``kind: itd`` entries are located by exon only)."""
+
+    gene: str = Field(min_length=1)
+    kind: Literal["codon", "itd"] = "codon"
+    residues: list[int] = []
+    exons: list[int] = []
+    sources: list[str] = Field(min_length=1)
+    verified: bool
+    evidence: str = Field(min_length=1)
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _located(self) -> Self:
+        if self.kind == "codon" and not self.residues:
+            raise ValueError(f"{self.gene}: a codon hotspot entry lists no residues")
+        if self.kind == "itd" and not self.exons:
+            raise ValueError(f"{self.gene}: an ITD entry names no exons")
+        if any(r < 1 for r in self.residues):
+            raise ValueError(f"{self.gene}: residue positions start at 1")
+        return self
+
+
+class HotspotFile(_Data):
     schema_version: int
     name: str
     version: str
-    sources: dict[str, dict[str, str]]
+    sources: dict[str, SourceRef]
     hotspots: list[Hotspot]
 
+    @model_validator(mode="after")
+    def _cited(self) -> Self:
+        for spot in self.hotspots:
+            for key in spot.sources:
+                if key not in self.sources:
+                    raise ValueError(f"{spot.gene} cites unknown source {key!r}")
+        return self
 
-def _load(name: str) -> Any:
-    data = yaml.safe_load((resources.files("ismart") / "reference" / name).read_text(encoding="utf-8"))
-    if not isinstance(data, dict) or data.get("schema_version") != 1:
-        raise ProtocolDataError(f"{name}: unsupported schema_version")
+
+# --- genes.yaml --------------------------------------------------------------------------------
+
+
+class Gene(_Data):
+    previous: list[str] = []
+    aliases: list[str] = []
+    protocol: list[str] = []
+    verified: bool
+
+    def names(self) -> list[str]:
+        return [*self.previous, *self.aliases, *self.protocol]
+
+
+class GeneFile(_Data):
+    schema_version: int
+    name: str
+    version: str
+    source: SourceRef
+    genes: dict[str, Gene]
+    not_mapped: dict[str, str] = {}
+
+    @model_validator(mode="after")
+    def _unambiguous(self) -> Self:
+        owner: dict[str, str] = {}
+        for symbol in self.genes:
+            if symbol != symbol.strip().upper() or gene_key(symbol) != symbol:
+                raise ValueError(f"{symbol!r} is not written as an HGNC approved symbol")
+            owner[symbol] = symbol
+        for symbol, gene in self.genes.items():
+            for name in gene.names():
+                key = gene_key(name)
+                if owner.setdefault(key, symbol) != symbol:
+                    raise ValueError(f"{name!r} would name both {owner[key]} and {symbol}")
+        for name in self.not_mapped:
+            if gene_key(name) in owner:
+                raise ValueError(f"{name!r} is both mapped (to {owner[gene_key(name)]}) and not_mapped")
+        return self
+
+    def lookup(self) -> dict[str, str]:
+        """Every known name's key -> approved symbol."""
+        table = {symbol: symbol for symbol in self.genes}
+        for symbol, gene in self.genes.items():
+            table.update((gene_key(name), symbol) for name in gene.names())
+        return table
+
+
+# --- loading -----------------------------------------------------------------------------------
+
+
+def _read(name: str) -> dict[str, Any]:
+    path = resources.files("ismart") / "reference" / name
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ProtocolDataError(f"{name}: not valid YAML ({' '.join(str(exc).split())})") from None
+    if not isinstance(data, dict):
+        raise ProtocolDataError(f"{name}: expected a mapping at the top level")
+    version = data.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise ProtocolDataError(
+            f"{name}: schema_version {version!r} is not supported (this ismart reads {SCHEMA_VERSION})"
+        )
     return data
+
+
+def _validate(model: type[_M], name: str) -> _M:
+    data = _read(name)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        message = " ".join(str(first["msg"]).split())
+        raise ProtocolDataError(f"{name}: {where or 'file'}: {message}") from None
 
 
 @cache
 def load_domains() -> DomainFile:
-    try:
-        return DomainFile.model_validate(_load("domains.yaml"))
-    except ValidationError as exc:
-        raise ProtocolDataError(f"domains.yaml: {exc.errors()[0]['msg']}") from None
+    """``reference/domains.yaml``, validated (cached)."""
+    return _validate(DomainFile, "domains.yaml")
 
 
 @cache
 def load_hotspots() -> HotspotFile:
-    try:
-        data = HotspotFile.model_validate(_load("hotspots.yaml"))
-    except ValidationError as exc:
-        raise ProtocolDataError(f"hotspots.yaml: {exc.errors()[0]['msg']}") from None
-    for spot in data.hotspots:
-        if spot.source not in data.sources:
-            raise ProtocolDataError(f"hotspots.yaml: {spot.gene} cites unknown source {spot.source!r}")
-    return data
+    """``reference/hotspots.yaml``, validated (cached)."""
+    return _validate(HotspotFile, "hotspots.yaml")
+
+
+@cache
+def load_genes() -> GeneFile:
+    """``reference/genes.yaml``, validated (cached)."""
+    return _validate(GeneFile, "genes.yaml")
 
 
 def domain(gene: str, name: str) -> Domain:
+    """The region ``name`` of ``gene`` (HGNC symbol); ProtocolDataError when domains.yaml lacks it."""
+    symbol = gene.strip().upper()
     for d in load_domains().domains:
-        if d.gene == gene and d.name == name:
+        if d.gene == symbol and d.name == name:
             return d
-    raise ProtocolDataError(f"no domain {name!r} for {gene} in domains.yaml")
+    raise ProtocolDataError(f"domains.yaml: no region {name!r} for {symbol}")
 
 
 @cache
 def _hotspot_index() -> frozenset[tuple[str, int]]:
-    return frozenset((h.gene, r) for h in load_hotspots().hotspots for r in h.residues)
+    spots = [spot for spot in load_hotspots().hotspots if spot.kind == "codon"]
+    return frozenset((spot.gene, residue) for spot in spots for residue in spot.residues)
 
 
 def is_hotspot(gene: str, position: int) -> bool:
-    return (gene, position) in _hotspot_index()
+    """Is residue ``position`` of ``gene`` (HGNC symbol) a listed hotspot codon?"""
+    return (gene.strip().upper(), position) in _hotspot_index()

@@ -132,6 +132,7 @@ class VariantMatch(_Data):
     flank: int = 0
     exons: list[int] = []
     review: bool = False
+    tier: Literal["named", "rule"] = "rule"
     label: str
 
 
@@ -141,7 +142,9 @@ class FusionMatch(_Data):
     partner: str | None = None
     position: Literal["three_prime", "five_prime", "any"] = "any"
     needs_kinase_domain: bool = False
+    named_partners: list[str] = []  # partners the documents name: such a fusion is tier "named"
     review: bool = False
+    tier: Literal["named", "rule"] = "rule"
     label: str
 
 
@@ -150,6 +153,7 @@ class CopyNumberMatch(_Data):
     gene: str
     calls: list[str]
     review: bool = False
+    tier: Literal["named", "rule"] = "rule"
     label: str
 
 
@@ -158,6 +162,7 @@ class ExpressionMatch(_Data):
     gene: str
     status: Literal["high"]
     review: bool = False
+    tier: Literal["named", "rule"] = "rule"
     label: str
 
 
@@ -167,6 +172,7 @@ class DrugResponseMatch(_Data):
     ic50_below_nM: float
     central_lab_only: bool
     review: bool = False
+    tier: Literal["named", "rule"] = "rule"
     label: str
 
 

@@ -1,0 +1,150 @@
+"""The tumour board's view of a profile: every alteration classified, with the rule and source.
+
+For each alteration: its normalised name, gene, class, the protein domain it falls in, the
+pathway and sub-protocol(s) it supports, its tier (protocol-named, rule-matched, possible, or not
+actionable), the rule and document behind the call, and any resistance flag. For the patient: the
+sub-protocols ranked by the strength of their best supporting alteration and by recruitment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ismart.eligibility.status import Status
+from ismart.molecular import reference
+from ismart.molecular.matching import Hit, hits, resistance_hits
+from ismart.molecular.profile import Alteration, Profile
+from ismart.protocol.model import AlterationRule, Protocol, ResistanceRule
+
+TIER_ORDER = {"protocol-named": 0, "rule-matched": 1, "possible": 2, "not actionable": 3}
+
+
+@dataclass(frozen=True)
+class Support:
+    subprotocol: str
+    pathway: str
+    tier: str
+    rule: str
+    source: str
+    criterion: str | None
+
+
+@dataclass(frozen=True)
+class TriagedAlteration:
+    name: str
+    gene: str
+    kind: str
+    classes: tuple[str, ...]
+    domains: tuple[str, ...]
+    tier: str
+    supports: tuple[Support, ...]
+    resistance: tuple[str, ...]
+    field: str
+
+
+@dataclass(frozen=True)
+class Candidate:
+    subprotocol: str
+    status: str
+    tier: str
+    alterations: tuple[str, ...]
+    reason: str
+
+
+@dataclass(frozen=True)
+class Triage:
+    alterations: tuple[TriagedAlteration, ...]
+    candidates: tuple[Candidate, ...]
+
+
+def _domains(alt: Alteration) -> tuple[str, ...]:
+    change = alt.change
+    if change is None or change.start is None:
+        return ()
+    end = change.end or change.start
+    found = []
+    for d in reference.load_domains().domains:
+        if d.gene == alt.gene and change.start <= d.end and end >= d.start:
+            found.append(f"{d.name} ({d.start}-{d.end}, {d.uniprot})")
+    return tuple(found)
+
+
+def _unique(profile: Profile) -> list[Alteration]:
+    """One entry per finding: a fusion appears once (its 3' side carries the pair)."""
+    return [a for a in profile.alterations if not (a.kind == "fusion" and a.side == "five_prime")]
+
+
+def triage(profile: Profile, protocol: Protocol) -> Triage:
+    supports: dict[str, list[Support]] = {}
+    flags: dict[str, list[str]] = {}
+    by_sub: dict[str, list[Hit]] = {}
+    for sp in protocol.subprotocols:
+        for criterion in sp.criteria:
+            if isinstance(criterion.rule, AlterationRule):
+                for hit in hits(profile, criterion.rule.matches):
+                    if hit.status is Status.UNKNOWN:
+                        continue
+                    by_sub.setdefault(sp.id, []).append(hit)
+                    supports.setdefault(hit.alteration.field, []).append(
+                        Support(
+                            sp.id,
+                            criterion.rule.pathway,
+                            hit.tier,
+                            hit.why,
+                            criterion.source,
+                            criterion.number,
+                        )
+                    )
+            elif isinstance(criterion.rule, ResistanceRule):
+                for alt, mutation in resistance_hits(profile, criterion.rule.mutations):
+                    flags.setdefault(alt.field, []).append(
+                        f"resistance to {mutation.drug} (excludes {sp.id}, criterion {criterion.number})"
+                    )
+    triaged = []
+    for alt in _unique(profile):
+        found: list[Support] = []
+        for support in sorted(supports.get(alt.field, []), key=lambda s: (TIER_ORDER[s.tier], s.subprotocol)):
+            if all(f.subprotocol != support.subprotocol for f in found):
+                found.append(support)  # the strongest call per sub-protocol
+        tier = found[0].tier if found else "not actionable"
+        triaged.append(
+            TriagedAlteration(
+                alt.name,
+                alt.gene,
+                alt.kind,
+                tuple(sorted(alt.classes or ())),
+                _domains(alt),
+                tier,
+                tuple(dict.fromkeys(found)),
+                tuple(dict.fromkeys(flags.get(alt.field, []))),
+                alt.field,
+            )
+        )
+    triaged.sort(key=lambda t: (TIER_ORDER[t.tier], t.gene, t.name))
+    return Triage(tuple(triaged), _candidates(protocol, by_sub, flags))
+
+
+def _candidates(
+    protocol: Protocol, by_sub: dict[str, list[Hit]], flags: dict[str, list[str]]
+) -> tuple[Candidate, ...]:
+    status = {sp.id: sp.status for sp in protocol.subprotocols}
+    ranked = []
+    for sp_id, found in by_sub.items():
+        best = min(found, key=lambda h: TIER_ORDER[h.tier])
+        names = tuple(dict.fromkeys(h.alteration.name for h in found if h.tier == best.tier))
+        blockers = [f for h in found for f in flags.get(h.alteration.field, []) if sp_id in f]
+        resistant = [f for fl in flags.values() for f in fl if f"excludes {sp_id}" in f]
+        reason = f"{best.tier} ({best.why}); sub-protocol {status[sp_id].replace('_', ' ')}"
+        if resistant or blockers:
+            reason += "; " + "; ".join(dict.fromkeys(resistant + blockers))
+        ranked.append(
+            (
+                TIER_ORDER[best.tier],
+                status[sp_id] != "recruiting",
+                bool(resistant),
+                sp_id,
+                Candidate(sp_id, status[sp_id], best.tier, names, reason),
+            )
+        )
+    ranked.sort(key=lambda r: (r[2], r[0], r[1], r[3]))
+    return tuple(r[4] for r in ranked)

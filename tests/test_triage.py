@@ -1,0 +1,86 @@
+"""The tumour-board triage: tiers, domains, rules with sources, resistance flags and ranking."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from ismart.dossier import Profiling
+from ismart.molecular.profile import build_profile
+from ismart.molecular.triage import triage
+from ismart.protocol import load_protocol
+
+EXAMPLES = Path(__file__).parent.parent / "examples"
+
+
+def _triage(**profiling: Any):  # type: ignore[no-untyped-def]
+    return triage(build_profile(Profiling.model_validate(profiling)), load_protocol())
+
+
+def _by_name(result: Any) -> dict[str, Any]:
+    return {a.name: a for a in result.alterations}
+
+
+def test_named_partner_fusion_is_protocol_named_and_other_partner_rule_matched() -> None:
+    result = _by_name(
+        _triage(
+            fusions=[
+                {"five_prime": "NUP214", "three_prime": "ABL1", "in_frame": True},
+                {"five_prime": "RCSD1", "three_prime": "ABL1", "in_frame": True},
+            ]
+        )
+    )
+    assert result["NUP214::ABL1"].tier == "protocol-named"
+    assert result["RCSD1::ABL1"].tier == "rule-matched"
+    support = result["NUP214::ABL1"].supports[0]
+    assert (support.subprotocol, support.source, support.criterion) == ("B", "registry_B", "6")
+
+
+def test_domain_and_rule_for_a_jak2_pseudokinase_mutation() -> None:
+    alt = _by_name(_triage(variants=[{"gene": "JAK2", "hgvs_p": "p.Arg683Gly"}]))["JAK2 p.R683G"]
+    assert alt.tier == "rule-matched"
+    assert alt.domains and alt.domains[0].startswith("pseudokinase (545-809")
+    assert "pseudokinase" in alt.supports[0].rule
+
+
+def test_resistance_mutation_is_flagged_and_ranks_its_sub_protocol_last() -> None:
+    result = _triage(variants=[{"gene": "JAK1", "hgvs_p": "p.F958V"}, {"gene": "KRAS", "hgvs_p": "p.G12D"}])
+    assert "resistance to ruxolitinib" in _by_name(result)["JAK1 p.F958V"].resistance[0]
+    assert [c.subprotocol for c in result.candidates] == ["D", "C"]
+
+
+def test_vus_is_listed_but_not_actionable() -> None:
+    result = _triage(variants=[{"gene": "TP53", "hgvs_p": "p.R248Q"}, {"gene": "KRAS", "hgvs_p": "p.L19F"}])
+    by = _by_name(result)
+    assert by["TP53 p.R248Q"].tier == "not actionable" and by["TP53 p.R248Q"].supports == ()
+    assert by["KRAS p.L19F"].tier == "possible"
+
+
+def test_synonymous_change_is_not_actionable() -> None:
+    result = _triage(variants=[{"gene": "KRAS", "hgvs_p": "p.Gly12="}])
+    assert result.alterations[0].tier == "not actionable" and result.candidates == ()
+
+
+def test_cli_triage_json() -> None:
+    exe = Path(sys.executable).parent / "ismart"
+    run = subprocess.run(
+        [
+            str(exe),
+            "triage",
+            str(EXAMPLES / "multi-match-b-and-d.yaml"),
+            "--format",
+            "json",
+            "--today",
+            "2026-03-09",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    document = json.loads(run.stdout)
+    assert {c["subprotocol"] for c in document["candidates"]} == {"B", "D"}
+    assert document["alterations"][0]["tier"] in ("protocol-named", "rule-matched")
