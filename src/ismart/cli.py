@@ -69,13 +69,25 @@ def screen_command(
             min=0,
         ),
     ] = None,
+    vcf: Annotated[Path | None, typer.Option(help="Annotated VCF (VEP CSQ or SnpEff ANN).")] = None,
+    maf: Annotated[Path | None, typer.Option(help="MAF (cBioPortal/GDC mutation format).")] = None,
+    fusions: Annotated[Path | None, typer.Option(help="Arriba or STAR-Fusion table.")] = None,
+    cnv: Annotated[Path | None, typer.Option(help="Discrete CNA (cBioPortal) or a seg file.")] = None,
+    drug_response: Annotated[
+        Path | None, typer.Option(help="IC50 table (drug, ic50_nM, central_lab).")
+    ] = None,
+    sample: Annotated[str | None, typer.Option(help="Sample to take from multi-sample files.")] = None,
     today: Annotated[str | None, typer.Option(hidden=True, help="Screening date (tests).")] = None,
 ) -> None:
     """Screen one patient against every HEM-iSMART sub-protocol."""
+    from ismart.profile_inputs import ProfileSources, sources_of, with_files
+
     as_of = _parse_date(today, "--today") or date.today()
     planned = _parse_date(c1d1, "--c1d1")
+    given = ProfileSources(vcf, maf, fusions, cnv, drug_response, sample)
     try:
         record = dossier.load(path, as_of=as_of)
+        record = with_files(record, sources_of(record, path, given))
         result = screen(
             record,
             load_protocol(),
@@ -197,24 +209,35 @@ def _print_calendar(result: Any) -> None:
 @app.command("triage")
 def triage_command(
     profiles: Annotated[
-        list[Path], typer.Argument(metavar="PROFILE...", help="Dossier(s) with a profiling section.")
-    ],
+        list[Path] | None, typer.Argument(metavar="[DOSSIER]...", help="Dossier(s) with a profiling section.")
+    ] = None,
+    vcf: Annotated[Path | None, typer.Option(help="Annotated VCF (VEP CSQ or SnpEff ANN).")] = None,
+    maf: Annotated[Path | None, typer.Option(help="MAF (cBioPortal/GDC mutation format).")] = None,
+    fusions: Annotated[Path | None, typer.Option(help="Arriba or STAR-Fusion table.")] = None,
+    cnv: Annotated[Path | None, typer.Option(help="Discrete CNA (cBioPortal) or a seg file.")] = None,
+    drug_response: Annotated[Path | None, typer.Option(help="IC50 table.")] = None,
+    sample: Annotated[str | None, typer.Option(help="Sample to take from multi-sample files.")] = None,
     output_format: Annotated[Format, typer.Option("--format", "-f", help="text or json.")] = Format.text,
     today: Annotated[str | None, typer.Option(hidden=True)] = None,
 ) -> None:
     """The tumour board's view: every alteration classified, with rule, source and tier."""
-    from ismart.dossier import Profiling
+    from ismart.dossier import Dossier
     from ismart.molecular.profile import build_profile
     from ismart.molecular.triage import triage
+    from ismart.profile_inputs import ProfileSources, with_files
     from ismart.report import triage_report
 
     as_of = _parse_date(today, "--today") or date.today()
     protocol = load_protocol()
+    given = ProfileSources(vcf, maf, fusions, cnv, drug_response, sample)
+    if not profiles and not given.any():
+        raise _fail("give a dossier or at least one of --vcf, --maf, --fusions, --cnv, --drug-response")
     try:
-        merged = Profiling(variants=[], fusions=[], copy_number=[], expression=[], drug_response=[])
-        for path in profiles:
-            merged = _merge_profiling(merged, path, as_of)
-        result = triage(build_profile(merged), protocol)
+        merged = Dossier()
+        for path in profiles or []:
+            merged = _merge_profiling(merged, dossier.load(path, as_of=as_of), path)
+        merged = with_files(merged, given)
+        result = triage(build_profile(merged.profiling), protocol)
     except IsmartError as exc:
         raise _fail(str(exc)) from None
     if output_format is Format.json:
@@ -223,18 +246,19 @@ def triage_command(
         triage_report.render(result, Console())
 
 
-def _merge_profiling(merged: Any, path: Path, as_of: date) -> Any:
-    """Add one profile source to the merged profiling (a dossier, or a laboratory file)."""
-    record = dossier.load(path, as_of=as_of)
+def _merge_profiling(merged: Any, record: Any, path: Path) -> Any:
+    """Append one dossier's profiling findings to the merged record's."""
     found = record.profiling
     if found is None:
         raise DossierError("profiling", f"{path} has no profiling section")
-    return merged.model_copy(
-        update={
-            name: [*(getattr(merged, name) or []), *(getattr(found, name) or [])]
-            for name in ("variants", "fusions", "copy_number", "expression", "drug_response")
-        }
+    base = merged.profiling or found.model_copy(update=dict.fromkeys(_LISTS))
+    profiling = base.model_copy(
+        update={name: [*(getattr(base, name) or []), *(getattr(found, name) or [])] for name in _LISTS}
     )
+    return merged.model_copy(update={"profiling": profiling})
+
+
+_LISTS = ("variants", "fusions", "copy_number", "expression", "drug_response")
 
 
 @app.command("prescreen")

@@ -126,6 +126,17 @@ class DrugResponse(_Section):
     central_lab: bool | None = None
 
 
+class ProfileFiles(_Section):
+    """Laboratory files the profile comes from, relative to the dossier file."""
+
+    vcf: str | None = None
+    maf: str | None = None
+    fusions: str | None = None
+    cnv: str | None = None
+    drug_response: str | None = None
+    sample: str | None = None
+
+
 class Profiling(_Section):
     sample_date: IsoDate | None = None
     timepoint: Literal["relapse", "refractory", "first_diagnosis"] | None = None
@@ -137,6 +148,7 @@ class Profiling(_Section):
     copy_number: list[CopyNumber] | None = None
     expression: list[Expression] | None = None
     drug_response: list[DrugResponse] | None = None
+    files: ProfileFiles | None = None
 
 
 class Lab(_Section):
