@@ -44,6 +44,11 @@ class Outcome:
     waits: bool = False
 
 
+def decided(ok: bool, summary: str, evidence: Mapping[str, Any] | None = None) -> Outcome:
+    """A threshold or yes/no check: MET when ``ok``, else NOT_MET."""
+    return Outcome(Status.MET if ok else Status.NOT_MET, summary, evidence or {})
+
+
 def all_of(outcomes: Iterable[Outcome], summary: str | None = None) -> Outcome:
     """Conjunction: any NOT_MET fails; otherwise missing data, then review, dominate."""
     return _combine(list(outcomes), (Status.NOT_MET, Status.UNKNOWN, Status.REVIEW), summary)

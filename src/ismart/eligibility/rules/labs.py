@@ -9,7 +9,7 @@ from ismart import calculators
 from ismart.dossier import Lab
 from ismart.eligibility.context import Context
 from ismart.eligibility.rules.patient import assessment_date
-from ismart.eligibility.status import Outcome, Status, all_of
+from ismart.eligibility.status import Outcome, Status, all_of, decided
 from ismart.eligibility.windows import as_date, lab_window
 from ismart.protocol.model import (
     BilirubinRule,
@@ -109,8 +109,8 @@ def creatinine_uln(rule: RenalCreatinineRule, ctx: Context) -> Outcome:
         limit_times_uln=rule.max_times_uln,
     )
     ok = ratio <= rule.max_times_uln
-    return Outcome(
-        Status.MET if ok else Status.NOT_MET,
+    return decided(
+        ok,
         f"creatinine {ratio:.2f} x ULN ({'within' if ok else 'above'} {rule.max_times_uln:g} x)",
         evidence,
     )
@@ -134,8 +134,8 @@ def egfr_schwartz(rule: RenalSchwartzRule, ctx: Context) -> Outcome:
         egfr_minimum=rule.min_ml_min_173,
     )
     ok = egfr >= rule.min_ml_min_173
-    return Outcome(
-        Status.MET if ok else Status.NOT_MET,
+    return decided(
+        ok,
         f"Schwartz eGFR {egfr:.0f} mL/min/1.73m2 ({'at least' if ok else 'below'} {rule.min_ml_min_173:g})",
         evidence,
     )
@@ -147,9 +147,7 @@ def gfr_measured(rule: MeasuredGfrRule, ctx: Context) -> Outcome:
         return stop or Outcome(Status.UNKNOWN, "no measured GFR", {})
     assert lab.value is not None
     ok = lab.value >= rule.min_ml_min_173
-    return Outcome(
-        Status.MET if ok else Status.NOT_MET, f"measured GFR {lab.value:g} mL/min/1.73m2", _lab_evidence(lab)
-    )
+    return decided(ok, f"measured GFR {lab.value:g} mL/min/1.73m2", _lab_evidence(lab))
 
 
 def _times_uln(lab: Lab, label: str) -> tuple[float | None, Outcome | None]:
@@ -307,8 +305,8 @@ def shortening_fraction(rule: ShorteningFractionRule, ctx: Context) -> Outcome:
         "sf_must_exceed_pct": threshold,
     }
     ok = sf > threshold
-    return Outcome(
-        Status.MET if ok else Status.NOT_MET,
+    return decided(
+        ok,
         f"SF {sf:g}% ({'above' if ok else 'not above'} {threshold:g}%)",
         evidence,
     )
@@ -322,8 +320,8 @@ def lvef(rule: LvefRule, ctx: Context) -> Outcome:
     if stale is not None:
         return stale
     ok = echo.lvef_pct >= rule.min_pct
-    return Outcome(
-        Status.MET if ok else Status.NOT_MET,
+    return decided(
+        ok,
         f"LVEF {echo.lvef_pct:g}% ({'at least' if ok else 'below'} {rule.min_pct:g}%)",
         {"lvef_pct": echo.lvef_pct, "lvef_minimum_pct": rule.min_pct},
     )
@@ -370,8 +368,8 @@ def qtc(rule: QtcRule, ctx: Context) -> Outcome:
         else:
             ok = value <= rule.max_ms
             parts.append(
-                Outcome(
-                    Status.MET if ok else Status.NOT_MET,
+                decided(
+                    ok,
                     f"QTcF {value:.1f} ms ({'within' if ok else 'above'} {rule.max_ms:g})",
                     {**evidence, "ecg_date": str(ecg.date)},
                 )

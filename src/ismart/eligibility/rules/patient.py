@@ -7,7 +7,7 @@ from typing import Any
 
 from ismart import calculators
 from ismart.eligibility.context import Context
-from ismart.eligibility.status import Outcome, Status, all_of
+from ismart.eligibility.status import Outcome, Status, all_of, decided
 from ismart.protocol.model import (
     AgeRule,
     ConsentRule,
@@ -106,8 +106,8 @@ def weight(rule: WeightRule, ctx: Context) -> Outcome:
     if rule.min_kg is not None:
         evidence["minimum_kg"] = rule.min_kg
         ok = kg >= rule.min_kg
-        return Outcome(
-            Status.MET if ok else Status.NOT_MET,
+        return decided(
+            ok,
             f"{kg:g} kg ({'at least' if ok else 'below'} {rule.min_kg:g} kg)",
             evidence,
         )
@@ -128,8 +128,8 @@ def weight(rule: WeightRule, ctx: Context) -> Outcome:
     if minimum is not None:
         evidence["minimum_kg"] = minimum
         ok = kg >= minimum
-        return Outcome(
-            Status.MET if ok else Status.NOT_MET,
+        return decided(
+            ok,
             f"{kg:g} kg at {at} ({'at least' if ok else 'below'} {minimum:g} kg)",
             evidence,
         )
@@ -169,8 +169,8 @@ def performance(rule: PerformanceRule, ctx: Context) -> Outcome:
             (f"performance score on the {expected.title()} scale",),
         )
     ok = perf.score >= rule.min_score
-    return Outcome(
-        Status.MET if ok else Status.NOT_MET,
+    return decided(
+        ok,
         f"{expected.title()} {perf.score} ({'at least' if ok else 'below'} {rule.min_score})",
         evidence,
     )
