@@ -130,3 +130,53 @@ def test_calendar_csv_and_refusals(tmp_path: Path) -> None:
         "calendar", dossier_path, "-s", "B", "--start", "2026-03-09", "--format", "ics", "-o", str(ics)
     )
     assert made.returncode == 0 and ics.read_bytes().startswith(b"BEGIN:VCALENDAR")
+
+
+PROFILES = Path(__file__).parent / "data" / "profiles"
+
+
+def test_screen_with_laboratory_files() -> None:
+    run = _ismart(
+        "screen",
+        str(EXAMPLES / "incomplete-early-referral.yaml"),
+        "--vcf",
+        str(PROFILES / "vep.vcf"),
+        "--fusions",
+        str(PROFILES / "arriba_fusions.tsv"),
+        "--format",
+        "json",
+        "--today",
+        "2026-03-09",
+    )
+    assert run.returncode == 0, run.stderr
+    subs = {s["id"]: s for s in json.loads(run.stdout)["subprotocols"]}
+    assert subs["B"]["molecular_match"] is True
+    assert any(a["detail"] == "p.G12D" and a["gene"] == "KRAS" for a in subs["D"]["alterations"])
+
+
+def test_dossier_can_point_to_its_files(tmp_path: Path) -> None:
+    shutil.copy(PROFILES / "mutations.maf", tmp_path / "mutations.maf")
+    (tmp_path / "d.yaml").write_text(
+        "patient: {id: X-1, birth_date: 2015-01-01}\n"
+        "profiling:\n  files: {maf: mutations.maf, sample: PAT1-REL}\n",
+        encoding="utf-8",
+    )
+    run = _ismart("triage", str(tmp_path / "d.yaml"), "--format", "json", "--today", "2026-03-09")
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["alterations"]
+
+
+def test_multi_sample_file_needs_a_sample() -> None:
+    run = _ismart("triage", "--maf", str(PROFILES / "mutations.maf"))
+    assert run.returncode == 2 and "--sample" in run.stderr
+    ok = _ismart(
+        "triage", "--maf", str(PROFILES / "mutations.maf"), "--sample", "PAT1-REL", "--format", "json"
+    )
+    assert ok.returncode == 0, ok.stderr
+
+
+def test_unannotated_vcf_is_refused_with_advice() -> None:
+    run = _ismart(
+        "screen", str(EXAMPLES / "incomplete-early-referral.yaml"), "--vcf", str(PROFILES / "unannotated.vcf")
+    )
+    assert run.returncode == 2 and "annotate" in run.stderr.lower()

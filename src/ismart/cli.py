@@ -224,7 +224,7 @@ def triage_command(
     from ismart.dossier import Dossier
     from ismart.molecular.profile import build_profile
     from ismart.molecular.triage import triage
-    from ismart.profile_inputs import ProfileSources, with_files
+    from ismart.profile_inputs import ProfileSources, sources_of, with_files
     from ismart.report import triage_report
 
     as_of = _parse_date(today, "--today") or date.today()
@@ -235,7 +235,9 @@ def triage_command(
     try:
         merged = Dossier()
         for path in profiles or []:
-            merged = _merge_profiling(merged, dossier.load(path, as_of=as_of), path)
+            record = dossier.load(path, as_of=as_of)
+            record = with_files(record, sources_of(record, path, ProfileSources()))
+            merged = _merge_profiling(merged, record, path)
         merged = with_files(merged, given)
         result = triage(build_profile(merged.profiling), protocol)
     except IsmartError as exc:

@@ -7,6 +7,7 @@ Profiling whatever the source.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -30,15 +31,15 @@ class ProfileSources:
         return any((self.vcf, self.maf, self.fusions, self.cnv, self.drug_response))
 
 
-def _one_sample(path: Path, by_sample: dict[str, list[T]], sample: str | None) -> list[T]:
+def _one_sample(path: Path, by_sample: Mapping[str, Sequence[T]], sample: str | None) -> list[T]:
     if sample is not None:
         if sample not in by_sample:
             raise ProfileFileError(str(path), None, f"no sample {sample!r} in the file")
-        return by_sample[sample]
+        return list(by_sample[sample])
     if len(by_sample) > 1:
         names = ", ".join(sorted(by_sample)[:5])
         raise ProfileFileError(str(path), None, f"several samples ({names}, ...): choose one with --sample")
-    return next(iter(by_sample.values()), [])
+    return list(next(iter(by_sample.values()), []))
 
 
 def _header(path: Path) -> str:
@@ -62,7 +63,8 @@ def _read(sources: ProfileSources) -> dict[str, list[object]]:
         reader = profiles.read_arriba if arriba else profiles.read_star_fusion
         found["fusions"] += reader(sources.fusions)
     if sources.cnv is not None:
-        seg = "seg.mean" in _header(sources.cnv).lower()
+        header = _header(sources.cnv).lower()
+        seg = "seg.mean" in header or "segment_mean" in header
         table = profiles.read_seg(sources.cnv) if seg else profiles.read_cna(sources.cnv)
         found["copy_number"] += _one_sample(sources.cnv, table, sources.sample)
     if sources.drug_response is not None:
