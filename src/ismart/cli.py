@@ -338,5 +338,14 @@ def version_command() -> None:
     typer.echo(f"ismart {__version__}; {protocol.name} protocol data {protocol.version}")
 
 
+def _mount() -> None:
+    from ismart.cli_dosefinding import app as dosefinding_app
+
+    app.add_typer(dosefinding_app, name="dosefinding", help="Dose finding: rolling six, 3+3 and BOIN.")
+
+
+_mount()
+
+
 def main() -> None:
     app()
