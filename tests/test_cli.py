@@ -12,7 +12,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conftest import DATA, EXAMPLES
+from helpers import DATA, EXAMPLES
 
 SCHEMA = json.loads((DATA / "screening-output.schema.json").read_text(encoding="utf-8"))
 
@@ -180,3 +180,18 @@ def test_unannotated_vcf_is_refused_with_advice() -> None:
         "screen", str(EXAMPLES / "incomplete-early-referral.yaml"), "--vcf", str(PROFILES / "unannotated.vcf")
     )
     assert run.returncode == 2 and "annotate" in run.stderr.lower()
+
+
+def test_ae_commands(tmp_path: Path) -> None:
+    graded = _ismart("ae", "grade", "Alanine aminotransferase increased", "201", "U/L", "--uln", "40")
+    assert graded.returncode == 0 and "grade 3" in graded.stdout
+    dlt = _ismart("ae", "dlt", str(EXAMPLES / "adverse-events-example.csv"))
+    assert dlt.returncode == 0 and "placeholder" in dlt.stdout
+    table = _ismart("ae", "table", str(EXAMPLES / "adverse-events-example.csv"))
+    assert table.returncode == 0 and "Safety by sub-protocol" in table.stdout
+    bad = tmp_path / "events.csv"
+    bad.write_text(
+        (EXAMPLES / "adverse-events-example.csv").read_text().replace(",3,possible", ",9,possible")
+    )
+    refused = _ismart("ae", "table", str(bad))
+    assert refused.returncode == 2 and "events.csv:2" in refused.stderr and "Traceback" not in refused.stderr

@@ -339,9 +339,11 @@ def version_command() -> None:
 
 
 def _mount() -> None:
+    from ismart.cli_ae import app as ae_app
     from ismart.cli_dosefinding import app as dosefinding_app
 
     app.add_typer(dosefinding_app, name="dosefinding", help="Dose finding: rolling six, 3+3 and BOIN.")
+    app.add_typer(ae_app, name="ae", help="Adverse events: CTCAE v5.0 lab grading, DLT candidates, safety.")
 
 
 _mount()

@@ -1,0 +1,164 @@
+"""Load benchmark of the registry API: uvicorn on 127.0.0.1 in a subprocess, N concurrent httpx clients.
+
+    .venv/bin/python bench/load.py [--url postgresql+psycopg://...] [--clients 8] [--seconds 10]
+
+Bounded: at most 64 clients, 60 seconds and 200 000 requests; loopback only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = "bench-secret-key-0123456789abcdef"
+PASSWORD = "bench password 1"
+MAX_CLIENTS, MAX_SECONDS, MAX_REQUESTS = 64, 60.0, 200_000
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def prepare_database(url: str) -> None:
+    """Migrate, seed and add the bench users (trial office and a site investigator)."""
+    from sqlalchemy import select
+
+    from ismart.registry import db, services
+    from ismart.registry.access import Role
+    from ismart.registry.models import User
+
+    engine = db.make_engine(url=url)
+    db.upgrade(engine=engine)
+    with db.make_sessionmaker(engine=engine).begin() as session:
+        services.seed(session)
+        for name, role, site in (
+            ("bench_office", Role.trial_office, None),
+            ("bench_inv", Role.site_investigator, "SE-STO"),
+        ):
+            if session.scalar(select(User).where(User.username == name)) is None:
+                services.create_user(
+                    session,
+                    actor=services.SYSTEM,
+                    username=name,
+                    role=role,
+                    site_code=site,
+                    password=PASSWORD,
+                )
+    engine.dispose()
+
+
+def start_server(url: str, port: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "ISMART_DATABASE_URL": url, "ISMART_SECRET_KEY": SECRET}
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        "ismart.api.app:create_app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+    ]
+    process = subprocess.Popen(command, env=env, cwd=ROOT)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/openapi.json", timeout=1).status_code == 200:
+                return process
+        except httpx.TransportError:
+            time.sleep(0.1)
+    process.kill()
+    raise SystemExit("server did not start")
+
+
+def token(base: str, username: str) -> dict[str, str]:
+    response = httpx.post(f"{base}/token", json={"username": username, "password": PASSWORD}, timeout=10)
+    response.raise_for_status()
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def dossier() -> dict[str, Any]:
+    data = yaml.safe_load((ROOT / "examples" / "b-nup214-abl1-eligible.yaml").read_text(encoding="utf-8"))
+    plain = json.loads(json.dumps(data, default=str))
+    assert isinstance(plain, dict)
+    return plain
+
+
+def drive(base: str, headers: dict[str, str], seconds: float, results: list[tuple[str, int, float]]) -> None:
+    body = dossier()
+    requests = [("POST", "/screen"), ("GET", "/sites"), ("POST", "/screen"), ("GET", "/subjects")]
+    stop = time.monotonic() + seconds
+    with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
+        i = 0
+        while time.monotonic() < stop and len(results) < MAX_REQUESTS:
+            method, path = requests[i % len(requests)]
+            i += 1
+            start = time.perf_counter()
+            response = client.request(method, path, json=body if method == "POST" else None)
+            results.append((path, response.status_code, time.perf_counter() - start))
+
+
+def report(results: list[tuple[str, int, float]], seconds: float) -> None:
+    latencies = sorted(r[2] for r in results)
+    quantiles = statistics.quantiles(latencies, n=100)
+    print(f"requests: {len(results)} in {seconds:.1f} s -> {len(results) / seconds:.1f} req/s")
+    print(f"latency p50 {quantiles[49] * 1000:.1f} ms, p99 {quantiles[98] * 1000:.1f} ms")
+    print("status:", dict(Counter(r[1] for r in results)))
+    for path in sorted({r[0] for r in results}):
+        own = sorted(r[2] for r in results if r[0] == path)
+        print(f"  {path}: n={len(own)} p50 {statistics.median(own) * 1000:.1f} ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--url", help="database URL (default: a fresh SQLite file)")
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    args = parser.parse_args()
+    clients, seconds = min(args.clients, MAX_CLIENTS), min(args.seconds, MAX_SECONDS)
+    with tempfile.TemporaryDirectory() as tmp:
+        url = args.url or f"sqlite:///{Path(tmp) / 'load.db'}"
+        prepare_database(url)
+        port = free_port()
+        server = start_server(url, port)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            headers = token(base, "bench_office")
+            results: list[tuple[str, int, float]] = []
+            threads = [
+                threading.Thread(target=drive, args=(base, headers, seconds, results)) for _ in range(clients)
+            ]
+            began = time.monotonic()
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            print(f"database: {url.split('@')[-1]}; clients: {clients}")
+            report(results, time.monotonic() - began)
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()
