@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from conftest import DATA
+from helpers import DATA
 from ismart.cli_dosefinding import app
 
 runner = CliRunner()

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
-from conftest import DATA, base_data, patch, screen_data
+from helpers import DATA, base_data, patch, screen_data
 from ismart.eligibility.status import Outcome, Status, all_of
 from ismart.protocol import load_protocol
 

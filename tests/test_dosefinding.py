@@ -12,7 +12,7 @@ from functools import cache
 
 import pytest
 
-from conftest import DATA
+from helpers import DATA
 from ismart.errors import InputError
 from ismart.treatment.dosefinding import (
     Decision,

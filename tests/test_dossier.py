@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import EXAMPLES, TODAY, base_data, patch
+from helpers import EXAMPLES, TODAY, base_data, patch
 from ismart import dossier
 from ismart.errors import DossierError
 

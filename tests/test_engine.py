@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import DATA, EXAMPLES, TODAY, base_data, patch, screen_data
+from helpers import DATA, EXAMPLES, TODAY, base_data, patch, screen_data
 from ismart import dossier
 from ismart.eligibility.engine import screen
 from ismart.eligibility.status import Status, Verdict

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import DATA
+from helpers import DATA
 from ismart.eligibility.rules import RULE_TYPES
 from ismart.errors import ProtocolDataError
 from ismart.protocol import load_protocol
