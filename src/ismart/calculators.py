@@ -1,7 +1,12 @@
-"""Clinical calculators: exact age, body surface area, creatinine units, bedside Schwartz eGFR,
-Fridericia QTc, the performance scale for an age, and the creatinine upper limit for age.
+"""Clinical calculators used by HEM-iSMART screening.
 
-Pure functions; each validates its input and raises ValueError with a clear message.
+Exact calendar age, body surface area, creatinine and bilirubin unit conversion, the bedside
+Schwartz eGFR, Fridericia's QTc, the performance scale that applies at an age, and a published
+paediatric creatinine upper limit of normal (ULN) for when the site laboratory gives none.
+
+Everything here is a pure function apart from reading one packaged YAML table. Every function
+checks its input and raises ValueError (UnitError for units) with a message naming the bad value,
+so a caller can show the message to a person unchanged.
 """
 
 from __future__ import annotations
@@ -12,26 +17,35 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from importlib import resources
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from dateutil.relativedelta import relativedelta
 
-
-class UnitError(ValueError):
-    """A laboratory unit ismart does not know how to convert."""
+# ---------------------------------------------------------------------------------------------
+# Age
+# ---------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Age:
-    """Exact calendar age: whole years, then whole months, then days."""
+    """Exact calendar age: completed years, then completed months, then days.
+
+    This is what dateutil's relativedelta gives between the birth date and the day of interest,
+    so ``months`` is 0-11 and ``days`` 0-30.
+    """
 
     years: int
     months: int
     days: int
 
+    def __post_init__(self) -> None:
+        if self.years < 0 or not 0 <= self.months < 12 or not 0 <= self.days <= 30:
+            raise ValueError(f"not a calendar age: {self.years} y {self.months} m {self.days} d")
+
     @property
     def total_months(self) -> int:
+        """Completed months since birth (the days are dropped, never rounded up)."""
         return self.years * 12 + self.months
 
     def __str__(self) -> str:
@@ -39,48 +53,62 @@ class Age:
 
 
 def age_on(birth: date, on: date) -> Age:
+    """Exact age on ``on`` of someone born on ``birth``; ValueError if ``on`` precedes birth."""
     if on < birth:
-        raise ValueError(f"date {on} is before birth {birth}")
+        raise ValueError(f"date {on.isoformat()} is before the birth date {birth.isoformat()}")
     delta = relativedelta(on, birth)
     return Age(delta.years, delta.months, delta.days)
 
 
 def anniversary(birth: date, years: int = 0, months: int = 0) -> date:
-    """The date a person born on ``birth`` reaches the given age.
+    """The first day on which someone born on ``birth`` has completed ``years`` and ``months``.
 
-    Calendar arithmetic (dateutil): someone born on 29 February reaches a whole year on
-    28 February in common years, and a month after 31 January is the last day of February.
+    Plain calendar arithmetic (dateutil relativedelta), which clips to the end of a short month:
+    a child born on 29 February completes a year on 28 February in common years, and one born
+    on 31 January completes a month on the last day of February. ``age_on`` uses the same rule,
+    so ``age_on(birth, anniversary(birth, y, m))`` is exactly y years, m months and 0 days.
     """
+    if years < 0 or months < 0:
+        raise ValueError(f"years and months must not be negative, got years={years}, months={months}")
     return birth + relativedelta(years=years, months=months)
 
 
-def _positive(**values: float) -> None:
+# ---------------------------------------------------------------------------------------------
+# Body surface area (m2) from height (cm) and weight (kg)
+# ---------------------------------------------------------------------------------------------
+
+
+def _require_positive(**values: float) -> None:
     for name, value in values.items():
         if not math.isfinite(value) or value <= 0:
-            raise ValueError(f"{name} must be a positive number, got {value!r}")
+            raise ValueError(f"{name} must be a finite number above 0, got {value!r}")
 
 
 def bsa_mosteller(height_cm: float, weight_kg: float) -> float:
-    """Mosteller RD, N Engl J Med 1987;317:1098: sqrt(height cm x weight kg / 3600) m2."""
-    _positive(height_cm=height_cm, weight_kg=weight_kg)
+    """Mosteller RD. Simplified calculation of body-surface area. N Engl J Med 1987;317:1098.
+    BSA = sqrt(height x weight / 3600)."""
+    _require_positive(height_cm=height_cm, weight_kg=weight_kg)
     return math.sqrt(height_cm * weight_kg / 3600.0)
 
 
 def bsa_dubois(height_cm: float, weight_kg: float) -> float:
-    """Du Bois D, Du Bois EF, Arch Intern Med 1916;17:863."""
-    _positive(height_cm=height_cm, weight_kg=weight_kg)
+    """Du Bois D, Du Bois EF. Arch Intern Med 1916;17:863-71.
+    BSA = 0.007184 x height^0.725 x weight^0.425."""
+    _require_positive(height_cm=height_cm, weight_kg=weight_kg)
     return float(0.007184 * height_cm**0.725 * weight_kg**0.425)
 
 
 def bsa_haycock(height_cm: float, weight_kg: float) -> float:
-    """Haycock GB et al., J Pediatr 1978;93:62."""
-    _positive(height_cm=height_cm, weight_kg=weight_kg)
+    """Haycock GB, Schwartz GJ, Wisotsky DH. J Pediatr 1978;93:62-6 (derived in children).
+    BSA = 0.024265 x height^0.3964 x weight^0.5378."""
+    _require_positive(height_cm=height_cm, weight_kg=weight_kg)
     return float(0.024265 * height_cm**0.3964 * weight_kg**0.5378)
 
 
 def bsa_gehan_george(height_cm: float, weight_kg: float) -> float:
-    """Gehan EA, George SL, Cancer Chemother Rep 1970;54:225."""
-    _positive(height_cm=height_cm, weight_kg=weight_kg)
+    """Gehan EA, George SL. Cancer Chemother Rep 1970;54:225-35.
+    BSA = 0.0235 x height^0.42246 x weight^0.51456."""
+    _require_positive(height_cm=height_cm, weight_kg=weight_kg)
     return float(0.0235 * height_cm**0.42246 * weight_kg**0.51456)
 
 
@@ -91,63 +119,108 @@ BSA_FORMULAS: Mapping[str, Callable[[float, float], float]] = {
     "gehan_george": bsa_gehan_george,
 }
 
-# Molar masses: creatinine 113.12 g/mol -> 1 mg/dL = 88.4 umol/L; bilirubin 584.66 g/mol -> 17.1.
-CREATININE_UMOL_PER_MG_DL = 88.4
-BILIRUBIN_UMOL_PER_MG_DL = 17.1
+# ---------------------------------------------------------------------------------------------
+# Laboratory units
+# ---------------------------------------------------------------------------------------------
+
+# From the molar masses: creatinine 113.12 g/mol, so 1 mg/dL = 10 mg/L / 113.12 = 88.4 umol/L;
+# bilirubin 584.66 g/mol, so 1 mg/dL = 17.1 umol/L. These are the factors laboratories print.
+CREATININE_UMOL_PER_MG_DL: float = 88.4
+BILIRUBIN_UMOL_PER_MG_DL: float = 17.1
+
+
+class UnitError(ValueError):
+    """A laboratory unit that ismart does not convert."""
 
 
 def _unit_key(unit: str) -> str:
-    return unit.replace(" ", "").replace("µ", "u").replace("μ", "u").lower()
+    # Reports write micro as "u", the micro sign U+00B5 or the Greek mu U+03BC; treat them alike,
+    # together with letter case and stray spaces ("umol / L").
+    return unit.replace(" ", "").replace("\u00b5", "u").replace("\u03bc", "u").lower()
 
 
-def _to_mg_dl(value: float, unit: str, umol_per_mg_dl: float, analyte: str) -> float:
-    factors = {"mg/dl": 1.0, "umol/l": 1.0 / umol_per_mg_dl, "mmol/l": 1000.0 / umol_per_mg_dl}
+def _to_mg_dl(value: float, unit: str, factors: Mapping[str, float], analyte: str) -> float:
     factor = factors.get(_unit_key(unit))
     if factor is None:
-        raise UnitError(f"{analyte} unit {unit!r} is not one of mg/dL, umol/L, mmol/L")
-    if not math.isfinite(value):
-        raise ValueError(f"{analyte} value must be a finite number, got {value!r}")
+        accepted = ", ".join(_UNIT_NAMES[key] for key in factors)
+        raise UnitError(f"{analyte} unit {unit!r} is not accepted; use one of {accepted}")
+    # Zero is allowed: a conjugated bilirubin below detection is reported as 0.
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"{analyte} value must be a finite number of at least 0, got {value!r}")
     return value * factor
 
 
+_UNIT_NAMES = {"mg/dl": "mg/dL", "umol/l": "umol/L (or µmol/L, μmol/L)", "mmol/l": "mmol/L"}
+_CREATININE_FACTORS = {
+    "mg/dl": 1.0,
+    "umol/l": 1.0 / CREATININE_UMOL_PER_MG_DL,
+    "mmol/l": 1000.0 / CREATININE_UMOL_PER_MG_DL,
+}
+_BILIRUBIN_FACTORS = {"mg/dl": 1.0, "umol/l": 1.0 / BILIRUBIN_UMOL_PER_MG_DL}
+
+
 def creatinine_mg_dl(value: float, unit: str) -> float:
-    return _to_mg_dl(value, unit, CREATININE_UMOL_PER_MG_DL, "creatinine")
+    """Creatinine in mg/dL from mg/dL, umol/L (any micro spelling) or mmol/L."""
+    return _to_mg_dl(value, unit, _CREATININE_FACTORS, "creatinine")
 
 
 def bilirubin_mg_dl(value: float, unit: str) -> float:
-    return _to_mg_dl(value, unit, BILIRUBIN_UMOL_PER_MG_DL, "bilirubin")
+    """Bilirubin in mg/dL from mg/dL or umol/L (any micro spelling)."""
+    return _to_mg_dl(value, unit, _BILIRUBIN_FACTORS, "bilirubin")
+
+
+# ---------------------------------------------------------------------------------------------
+# Kidney and heart
+# ---------------------------------------------------------------------------------------------
 
 
 def egfr_bedside_schwartz(height_cm: float, creatinine_mg_dl: float) -> float:
-    """Bedside Schwartz (Schwartz GJ et al., JASN 2009;20:629-37; enzymatic creatinine):
-    eGFR mL/min/1.73 m2 = 0.413 x height (cm) / serum creatinine (mg/dL)."""
-    _positive(height_cm=height_cm, creatinine_mg_dl=creatinine_mg_dl)
+    """Bedside Schwartz eGFR in mL/min/1.73 m2 = 0.413 x height (cm) / serum creatinine (mg/dL).
+
+    Schwartz GJ, Munoz A, Schneider MF, et al. New equations to estimate GFR in children with
+    CKD. J Am Soc Nephrol 2009;20:629-37. The constant assumes an enzymatic, IDMS-traceable
+    creatinine assay, which is what current laboratories run.
+    """
+    _require_positive(height_cm=height_cm, creatinine_mg_dl=creatinine_mg_dl)
     return 0.413 * height_cm / creatinine_mg_dl
 
 
 def qtcf(qt_ms: float, *, heart_rate_bpm: float | None = None, rr_ms: float | None = None) -> float:
-    """Fridericia: QTc = QT / RR^(1/3), RR in seconds (60 / heart rate)."""
-    if (heart_rate_bpm is None) == (rr_ms is None):
-        raise ValueError("give exactly one of heart_rate_bpm and rr_ms")
-    _positive(qt_ms=qt_ms)
-    if heart_rate_bpm is not None:
-        _positive(heart_rate_bpm=heart_rate_bpm)
+    """Fridericia-corrected QT in ms: QT / RR^(1/3), with RR in seconds.
+
+    Fridericia LS. Acta Med Scand 1920;53:469-86. Give exactly one of the heart rate (RR is then
+    60 / rate) or the measured RR interval in ms.
+    """
+    _require_positive(qt_ms=qt_ms)
+    if heart_rate_bpm is not None and rr_ms is None:
+        _require_positive(heart_rate_bpm=heart_rate_bpm)
         rr_s = 60.0 / heart_rate_bpm
-    else:
-        assert rr_ms is not None
-        _positive(rr_ms=rr_ms)
+    elif rr_ms is not None and heart_rate_bpm is None:
+        _require_positive(rr_ms=rr_ms)
         rr_s = rr_ms / 1000.0
+    else:
+        raise ValueError("qtcf needs exactly one of heart_rate_bpm and rr_ms")
     return float(qt_ms / rr_s ** (1.0 / 3.0))
 
 
 def performance_scale_for_age(age: Age) -> Literal["lansky", "karnofsky"]:
-    """HEM-iSMART: Lansky for patients of 12 years or under, Karnofsky above 12, read in
-    completed years (Lansky up to the day before the 13th birthday)."""
+    """The performance scale HEM-iSMART asks for: Lansky for patients of 12 years or under,
+    Karnofsky above 12. "12 years or under" is read in completed years, so Lansky applies up to
+    the day before the 13th birthday and Karnofsky from that birthday on."""
     return "lansky" if age.years <= 12 else "karnofsky"
+
+
+# ---------------------------------------------------------------------------------------------
+# Creatinine upper limit of normal for age
+# ---------------------------------------------------------------------------------------------
+
+_SEXES = ("any", "female", "male")
 
 
 @dataclass(frozen=True)
 class UlnLookup:
+    """A creatinine ULN from the packaged table: the value, its age band and the citation."""
+
     value_mg_dl: float
     band: str
     source: str
@@ -158,29 +231,42 @@ class _Band:
     min_months: int
     max_months: int
     sex: str
-    uln: float
+    uln_mg_dl: float
     label: str
+
+
+def _parse_band(raw: Any) -> _Band:
+    band = _Band(
+        int(raw["min_age_months"]),
+        int(raw["max_age_months"]),
+        str(raw["sex"]),
+        float(raw["uln_mg_dl"]),
+        str(raw["label"]),
+    )
+    if not 0 <= band.min_months < band.max_months or band.sex not in _SEXES or not band.uln_mg_dl > 0:
+        raise ValueError(f"creatinine_uln.yaml: malformed band {raw!r}")
+    return band
 
 
 @cache
 def _uln_table() -> tuple[str, tuple[_Band, ...]]:
-    text = (resources.files("ismart") / "reference" / "creatinine_uln.yaml").read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
+    path = resources.files("ismart") / "reference" / "creatinine_uln.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
     if data.get("schema_version") != 1 or data.get("unit") != "mg/dL":
-        raise ValueError("creatinine_uln.yaml: unsupported schema_version or unit")
-    source = f"{data['source']['title']} ({data['source']['url']})"
-    bands = tuple(
-        _Band(b["min_age_months"], b["max_age_months"], b["sex"], float(b["uln_mg_dl"]), b["label"])
-        for b in data["bands"]
-    )
-    return source, bands
+        raise ValueError("creatinine_uln.yaml: expected schema_version 1 and unit mg/dL")
+    source = data["source"]
+    citation = f"{source['title']}, {source['url']} (accessed {source['accessed']})"
+    return citation, tuple(_parse_band(raw) for raw in data["bands"])
 
 
 def creatinine_uln_for_age(age: Age, sex: Literal["female", "male"]) -> UlnLookup | None:
-    """Published paediatric upper limit of normal for serum creatinine, or None outside the table."""
-    source, bands = _uln_table()
+    """Published paediatric serum creatinine ULN for this age and sex, or None outside the table
+    (under 2 months, or from the 18th birthday), where the caller must not guess."""
+    if sex not in ("female", "male"):
+        raise ValueError(f"sex must be 'female' or 'male', got {sex!r}")
+    citation, bands = _uln_table()
     months = age.total_months
     for band in bands:
         if band.min_months <= months < band.max_months and band.sex in ("any", sex):
-            return UlnLookup(band.uln, band.label, source)
+            return UlnLookup(band.uln_mg_dl, band.label, citation)
     return None

@@ -344,6 +344,11 @@ def _mount() -> None:
 
     app.add_typer(dosefinding_app, name="dosefinding", help="Dose finding: rolling six, 3+3 and BOIN.")
     app.add_typer(ae_app, name="ae", help="Adverse events: CTCAE v5.0 lab grading, DLT candidates, safety.")
+    from ismart.cli_registry import audit_app, serve, user_app
+
+    app.add_typer(user_app, name="user", help="Registry users: ismart user add NAME ROLE.")
+    app.add_typer(audit_app, name="audit", help="Audit trail: verify the hash chain, export as CSV.")
+    app.command("serve", help="Run the registry API (FastAPI) on 127.0.0.1.")(serve)
 
 
 _mount()

@@ -1,0 +1,75 @@
+"""The FastAPI application: routes, error handlers, no traceback ever reaches a client."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ismart.api.deps import AppState
+from ismart.api.routes import router
+from ismart.errors import DossierError, InputError, _one_line
+from ismart.registry import db, services
+from ismart.registry.errors import RegistryError
+from ismart.registry.settings import Settings, load_settings
+
+_LOG = logging.getLogger("ismart.api")
+
+
+def _error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"detail": _one_line(message)}, status_code=status, headers=headers)
+
+
+async def _registry_error(_r: Request, exc: Exception) -> JSONResponse:
+    status = exc.status_code if isinstance(exc, RegistryError) else 400
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return _error(status, str(exc), headers)
+
+
+async def _dossier_error(_r: Request, exc: Exception) -> JSONResponse:
+    return _error(422 if isinstance(exc, DossierError) else 400, str(exc))
+
+
+async def _validation_error(_r: Request, exc: Exception) -> JSONResponse:
+    errors = exc.errors() if isinstance(exc, RequestValidationError) else []
+    first = errors[0] if errors else {"loc": (), "msg": "invalid request"}
+    where = ".".join(str(p) for p in first.get("loc", ()))
+    return _error(422, f"{where}: {first.get('msg', 'invalid')}")
+
+
+async def _http_error(_r: Request, exc: Exception) -> JSONResponse:
+    if isinstance(exc, StarletteHTTPException):
+        return _error(exc.status_code, str(exc.detail))
+    return _error(500, "internal error")
+
+
+async def _data_error(_r: Request, _exc: Exception) -> JSONResponse:
+    return _error(422, "a value is not acceptable to the database")
+
+
+async def _internal_error(_r: Request, exc: Exception) -> JSONResponse:
+    _LOG.exception("unhandled error", exc_info=exc)
+    return _error(500, "internal error")
+
+
+def create_app(*, settings: Settings | None = None, state: AppState | None = None) -> FastAPI:
+    if state is None:
+        settings = settings or load_settings()
+        engine = db.make_engine(url=settings.database_url)
+        db.upgrade(engine=engine)
+        state = AppState(settings=settings, sessions=db.make_sessionmaker(engine=engine))
+        state.write(services.seed)
+    app = FastAPI(title="ismart registry", version="0.1.0")
+    app.state.registry = state
+    app.include_router(router)
+    app.add_exception_handler(RegistryError, _registry_error)
+    app.add_exception_handler(InputError, _dossier_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(DataError, _data_error)
+    app.add_exception_handler(Exception, _internal_error)
+    return app

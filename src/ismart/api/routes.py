@@ -1,0 +1,253 @@
+"""Routes: parse, call one service, shape the answer."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ismart import dossier
+from ismart.api import schemas as s
+from ismart.api.deps import PrincipalDep, StateDep
+from ismart.eligibility.engine import screen
+from ismart.registry import audit, services
+from ismart.registry.access import Role, require
+from ismart.registry.models import AuditEntry, BoardDecision, DossierVersion, Screening
+from ismart.registry.security import issue_token
+from ismart.report.json_report import to_dict
+
+router = APIRouter()
+Code = Annotated[str, Path(pattern=r"^[A-Z]{2}-[A-Z0-9]{1,5}-[0-9]{4,6}$", max_length=32)]
+SiteCode = Annotated[str, Path(pattern=r"^[A-Z]{2}-[A-Z0-9]{1,5}$", max_length=16)]
+
+
+def _dossier(row: DossierVersion) -> s.DossierPublic:
+    return s.DossierPublic(
+        version=row.version, data=json.loads(row.data), created_by=row.created_by, created_at=row.created_at
+    )
+
+
+def _screening(row: Screening) -> s.ScreeningPublic:
+    return s.ScreeningPublic(
+        id=row.id,
+        dossier_id=row.dossier_id,
+        result=json.loads(row.result),
+        protocol_version=row.protocol_version,
+        engine_version=row.engine_version,
+        created_at=row.created_at,
+    )
+
+
+def _decision(row: BoardDecision) -> s.BoardDecisionPublic:
+    return s.BoardDecisionPublic(
+        id=row.id,
+        subprotocol=row.subprotocol,
+        priority=row.priority,
+        rationale=row.rationale,
+        members=json.loads(row.members),
+        non_referral_reason=row.non_referral_reason,
+        created_at=row.created_at,
+    )
+
+
+@router.post("/token", tags=["auth"])
+def login(body: s.TokenCreate, state: StateDep) -> s.TokenPublic:
+    principal = state.write(
+        lambda db: services.authenticate(db, username=body.username, password=body.password)
+    )
+    token = issue_token(
+        principal=principal, secret=state.settings.secret_key, minutes=state.settings.token_minutes
+    )
+    return s.TokenPublic(access_token=token)
+
+
+@router.post("/screen", tags=["screening"])
+def screen_dossier(data: dict[str, Any], state: StateDep, _who: PrincipalDep) -> dict[str, Any]:
+    """Screen a dossier without storing anything; returns the JSON contract."""
+    today = state.today()
+    result = screen(dossier.from_mapping(data, as_of=today), services.protocol(), as_of=today)
+    return to_dict(result)
+
+
+@router.post("/users", status_code=201, tags=["users"])
+def create_user(body: s.UserCreate, state: StateDep, who: PrincipalDep) -> s.UserPublic:
+    return state.write(
+        lambda db: s.UserPublic.model_validate(
+            services.create_user(
+                db,
+                actor=who,
+                username=body.username,
+                role=body.role,
+                site_code=body.site_code,
+                password=body.password,
+            )
+        )
+    )
+
+
+@router.get("/sites", tags=["sites"])
+def list_sites(state: StateDep, _who: PrincipalDep) -> list[s.SitePublic]:
+    return state.write(
+        lambda db: [
+            s.SitePublic(
+                code=site.code,
+                institution=site.institution,
+                city=site.city,
+                country=site.country,
+                statuses=statuses,
+            )
+            for site, statuses in services.list_sites(db)
+        ]
+    )
+
+
+@router.put("/sites/{site_code}/status", tags=["sites"])
+def set_site_status(
+    site_code: SiteCode, body: s.SiteStatusUpdate, state: StateDep, who: PrincipalDep
+) -> dict[str, str]:
+    row = state.write(
+        lambda db: services.set_site_status(
+            db,
+            actor=who,
+            site_code=site_code,
+            subprotocol=body.subprotocol,
+            status=body.status,
+            reason=body.reason,
+        )
+    )
+    return {"site_code": row.site_code, "subprotocol": row.subprotocol, "status": row.status}
+
+
+@router.get("/subjects", tags=["subjects"])
+def list_subjects(state: StateDep, who: PrincipalDep) -> list[s.SubjectPublic]:
+    return state.write(
+        lambda db: [s.SubjectPublic.model_validate(x) for x in services.list_subjects(db, actor=who)]
+    )
+
+
+@router.post("/subjects", status_code=201, tags=["subjects"])
+def create_subject(body: s.SubjectCreate, state: StateDep, who: PrincipalDep) -> s.SubjectPublic:
+    return state.write(
+        lambda db: s.SubjectPublic.model_validate(
+            services.create_subject(db, actor=who, site_code=body.site_code)
+        )
+    )
+
+
+@router.get("/subjects/{code}", tags=["subjects"])
+def get_subject(code: Code, state: StateDep, who: PrincipalDep) -> s.SubjectPublic:
+    return state.write(
+        lambda db: s.SubjectPublic.model_validate(services.get_subject(db, actor=who, code=code))
+    )
+
+
+@router.post("/subjects/{code}/transitions", tags=["subjects"])
+def transition(code: Code, body: s.TransitionCreate, state: StateDep, who: PrincipalDep) -> s.SubjectPublic:
+    def work(db: Session) -> s.SubjectPublic:
+        if body.to == "on_treatment":
+            services.start_treatment(db, actor=who, code=code)
+        else:
+            services.withdraw(db, actor=who, code=code, reason=body.reason)
+        return s.SubjectPublic.model_validate(services.get_subject(db, actor=who, code=code))
+
+    return state.write(work)
+
+
+@router.get("/subjects/{code}/dossiers", tags=["dossiers"])
+def list_dossiers(code: Code, state: StateDep, who: PrincipalDep) -> list[s.DossierPublic]:
+    return state.write(lambda db: [_dossier(x) for x in services.list_dossiers(db, actor=who, code=code)])
+
+
+@router.post("/subjects/{code}/dossiers", status_code=201, tags=["dossiers"])
+def add_dossier(code: Code, body: s.DossierCreate, state: StateDep, who: PrincipalDep) -> s.DossierPublic:
+    return state.write(
+        lambda db: _dossier(
+            services.add_dossier(
+                db, actor=who, code=code, data=body.data, reason=body.reason, as_of=state.today()
+            )
+        )
+    )
+
+
+@router.get("/subjects/{code}/screenings", tags=["screenings"])
+def list_screenings(code: Code, state: StateDep, who: PrincipalDep) -> list[s.ScreeningPublic]:
+    return state.write(lambda db: [_screening(x) for x in services.list_screenings(db, actor=who, code=code)])
+
+
+@router.post("/subjects/{code}/screenings", status_code=201, tags=["screenings"])
+def add_screening(code: Code, state: StateDep, who: PrincipalDep) -> s.ScreeningPublic:
+    return state.write(
+        lambda db: _screening(services.screen_subject(db, actor=who, code=code, as_of=state.today()))
+    )
+
+
+@router.get("/subjects/{code}/board-decisions", tags=["board"])
+def list_decisions(code: Code, state: StateDep, who: PrincipalDep) -> list[s.BoardDecisionPublic]:
+    return state.write(
+        lambda db: [_decision(x) for x in services.list_board_decisions(db, actor=who, code=code)]
+    )
+
+
+@router.post("/subjects/{code}/board-decisions", status_code=201, tags=["board"])
+def add_decision(
+    code: Code, body: s.BoardDecisionCreate, state: StateDep, who: PrincipalDep
+) -> s.BoardDecisionPublic:
+    return state.write(
+        lambda db: _decision(
+            services.add_board_decision(
+                db,
+                actor=who,
+                code=code,
+                subprotocol=body.subprotocol,
+                priority=body.priority,
+                rationale=body.rationale,
+                members=body.members,
+                non_referral_reason=body.non_referral_reason,
+            )
+        )
+    )
+
+
+@router.post("/subjects/{code}/registrations", status_code=201, tags=["registrations"])
+def register(
+    code: Code, body: s.RegistrationCreate, state: StateDep, who: PrincipalDep
+) -> s.RegistrationPublic:
+    return state.write(
+        lambda db: s.RegistrationPublic.model_validate(
+            services.register(
+                db, actor=who, code=code, subprotocol=body.subprotocol, dose_level=body.dose_level
+            )
+        )
+    )
+
+
+@router.get("/subjects/{code}/registrations", tags=["registrations"])
+def list_registrations(code: Code, state: StateDep, who: PrincipalDep) -> list[s.RegistrationPublic]:
+    return state.write(
+        lambda db: [
+            s.RegistrationPublic.model_validate(x)
+            for x in services.list_registrations(db, actor=who, code=code)
+        ]
+    )
+
+
+@router.get("/audit", tags=["audit"])
+def list_audit(
+    state: StateDep,
+    who: PrincipalDep,
+    after_id: int = Query(0, ge=0, le=2**31 - 1),
+    limit: int = Query(100, ge=1, le=1000),
+) -> list[s.AuditPublic]:
+    require(who, Role.trial_office, Role.monitor)
+    query = select(AuditEntry).where(AuditEntry.id > after_id).order_by(AuditEntry.id).limit(limit)
+    return state.write(lambda db: [s.AuditPublic.model_validate(x) for x in db.scalars(query)])
+
+
+@router.get("/audit/verify", tags=["audit"])
+def verify_audit(state: StateDep, who: PrincipalDep) -> s.ChainPublic:
+    require(who, Role.trial_office, Role.monitor)
+    report = state.write(audit.verify_chain)
+    return s.ChainPublic(ok=report.ok, rows=report.rows, problem=report.problem, row_id=report.row_id)

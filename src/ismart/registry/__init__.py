@@ -1,0 +1,1 @@
+"""The multi-site trial registry: storage, services and audit trail."""

@@ -1,0 +1,16 @@
+"""Alembic environment: the engine is handed in by ismart.registry.db."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import Engine
+
+from ismart.registry.models import Base
+
+engine = context.config.attributes["engine"]
+assert isinstance(engine, Engine)
+with engine.connect() as connection:
+    context.configure(connection=connection, target_metadata=Base.metadata)
+    with context.begin_transaction():
+        context.run_migrations()
+    connection.commit()

@@ -1,0 +1,130 @@
+"""ORM tables of the registry (SQLAlchemy 2 typed declarative)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Site(Base):
+    __tablename__ = "sites"
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    institution: Mapped[str] = mapped_column(String(200))
+    city: Mapped[str] = mapped_column(String(100))
+    country: Mapped[str] = mapped_column(String(100))
+
+
+class SiteStatus(Base):
+    __tablename__ = "site_statuses"
+    site_code: Mapped[str] = mapped_column(ForeignKey("sites.code"), primary_key=True)
+    subprotocol: Mapped[str] = mapped_column(String(4), primary_key=True)
+    status: Mapped[str] = mapped_column(String(32))
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(32))
+    site_code: Mapped[str | None] = mapped_column(ForeignKey("sites.code"))
+
+
+class SiteSequence(Base):
+    __tablename__ = "site_sequences"
+    site_code: Mapped[str] = mapped_column(ForeignKey("sites.code"), primary_key=True)
+    last: Mapped[int] = mapped_column(default=0)
+
+
+class Subject(Base):
+    __tablename__ = "subjects"
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    site_code: Mapped[str] = mapped_column(ForeignKey("sites.code"), index=True)
+    state: Mapped[str] = mapped_column(String(32))
+    off_study_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class DossierVersion(Base):
+    __tablename__ = "dossier_versions"
+    __table_args__ = (UniqueConstraint("subject_code", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject_code: Mapped[str] = mapped_column(ForeignKey("subjects.code"), index=True)
+    version: Mapped[int]
+    data: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+
+
+class Screening(Base):
+    __tablename__ = "screenings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject_code: Mapped[str] = mapped_column(ForeignKey("subjects.code"), index=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier_versions.id"))
+    result: Mapped[str] = mapped_column(Text)
+    protocol_version: Mapped[str] = mapped_column(String(64))
+    engine_version: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+
+
+class BoardDecision(Base):
+    __tablename__ = "board_decisions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject_code: Mapped[str] = mapped_column(ForeignKey("subjects.code"), index=True)
+    subprotocol: Mapped[str | None] = mapped_column(String(4))
+    priority: Mapped[int | None]
+    rationale: Mapped[str] = mapped_column(Text)
+    members: Mapped[str] = mapped_column(Text)
+    non_referral_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class Counter(Base):
+    """One row per sub-protocol: the lock row and the count of places taken."""
+
+    __tablename__ = "subprotocol_counters"
+    subprotocol: Mapped[str] = mapped_column(String(4), primary_key=True)
+    capacity: Mapped[int]
+    used: Mapped[int] = mapped_column(default=0)
+    last_number: Mapped[int] = mapped_column(default=0)
+
+
+class Registration(Base):
+    __tablename__ = "registrations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject_code: Mapped[str] = mapped_column(ForeignKey("subjects.code"), unique=True)
+    subprotocol: Mapped[str] = mapped_column(String(4))
+    dose_level: Mapped[int]
+    subject_number: Mapped[str] = mapped_column(String(32), unique=True)
+    created_at: Mapped[datetime]
+
+
+class Withdrawal(Base):
+    __tablename__ = "withdrawals"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject_code: Mapped[str] = mapped_column(ForeignKey("subjects.code"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class AuditEntry(Base):
+    """Append-only: each row's hash covers its content and the previous row's hash."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[str] = mapped_column(String(40))
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    entity: Mapped[str] = mapped_column(String(64))
+    entity_id: Mapped[str] = mapped_column(String(64))
+    before: Mapped[str | None] = mapped_column(Text)
+    after: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))

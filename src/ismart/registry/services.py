@@ -1,0 +1,470 @@
+"""Registry services: every change goes through here and is audited in the same transaction."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from datetime import UTC, date, datetime
+from functools import cache
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ismart import ENGINE_VERSION, dossier
+from ismart.eligibility.engine import screen
+from ismart.protocol import load_protocol
+from ismart.protocol.model import Protocol, SubProtocol
+from ismart.registry import audit
+from ismart.registry.access import SITE_ROLES, Principal, Role, check_site, require
+from ismart.registry.errors import Conflict, Invalid, NotFound, Unauthorized
+from ismart.registry.models import (
+    BoardDecision,
+    Counter,
+    DossierVersion,
+    Registration,
+    Screening,
+    Site,
+    SiteSequence,
+    SiteStatus,
+    Subject,
+    User,
+    Withdrawal,
+)
+from ismart.registry.security import check_password, hash_password
+from ismart.report.json_report import to_dict
+
+_COUNTRIES = {
+    "Austria": "AT",
+    "Belgium": "BE",
+    "Denmark": "DK",
+    "Finland": "FI",
+    "France": "FR",
+    "Germany": "DE",
+    "Ireland": "IE",
+    "Israel": "IL",
+    "Italy": "IT",
+    "Netherlands": "NL",
+    "Norway": "NO",
+    "Spain": "ES",
+    "Sweden": "SE",
+    "United Kingdom": "GB",
+}
+TRANSITIONS = {
+    "new": {"screened"},
+    "screened": {"screened", "board_reviewed", "off_study"},
+    "board_reviewed": {"screened", "board_reviewed", "registered", "off_study"},
+    "registered": {"on_treatment", "off_study"},
+    "on_treatment": {"off_study"},
+    "off_study": set(),
+}
+SYSTEM = Principal("system", Role.trial_office, None)
+
+
+@cache
+def protocol() -> Protocol:
+    return load_protocol()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _subprotocol(sp_id: str) -> SubProtocol:
+    for sp in protocol().subprotocols:
+        if sp.id == sp_id:
+            return sp
+    raise Invalid(f"subprotocol: unknown sub-protocol {sp_id!r}")
+
+
+def site_code_for(*, city: str, country: str) -> str:
+    ascii_city = unicodedata.normalize("NFKD", city).encode("ascii", "ignore").decode().upper()
+    return f"{_COUNTRIES.get(country, country[:2].upper())}-{ascii_city.replace(' ', '')[:3]}"
+
+
+# --- seeding ---------------------------------------------------------------------------------------
+
+
+def seed(session: Session) -> None:
+    """Sites from the protocol's site lists, one capacity counter per sub-protocol. Idempotent."""
+    for sp in protocol().subprotocols:
+        if session.get(Counter, sp.id) is None:
+            session.add(Counter(subprotocol=sp.id, capacity=sp.capacity.value, used=0, last_number=0))
+        for s in sp.sites:
+            code = site_code_for(city=s.city, country=s.country)
+            if session.get(Site, code) is None:
+                session.add(Site(code=code, institution=s.institution, city=s.city, country=s.country))
+                session.add(SiteSequence(site_code=code, last=0))
+                session.flush()
+            if session.get(SiteStatus, (code, sp.id)) is None:
+                session.add(SiteStatus(site_code=code, subprotocol=sp.id, status=s.status))
+    session.flush()
+
+
+# --- users -----------------------------------------------------------------------------------------
+
+
+def create_user(
+    session: Session, *, actor: Principal, username: str, role: Role, site_code: str | None, password: str
+) -> User:
+    require(actor, Role.trial_office)
+    if role in SITE_ROLES and (site_code is None or session.get(Site, site_code) is None):
+        raise Invalid(f"site: {role.value} needs an existing site, not {site_code!r}")
+    if session.scalar(select(User).where(User.username == username)) is not None:
+        raise Conflict(f"user {username!r} exists")
+    user = User(
+        username=username,
+        password_hash=hash_password(password),
+        role=role.value,
+        site_code=site_code if role in SITE_ROLES else None,
+    )
+    session.add(user)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor.username,
+        action="user.create",
+        entity="user",
+        entity_id=username,
+        after={"username": username, "role": role.value, "site": user.site_code},
+    )
+    return user
+
+
+def authenticate(session: Session, *, username: str, password: str) -> Principal:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None or not check_password(user.password_hash, password):
+        raise Unauthorized("wrong username or password")
+    return Principal(user.username, Role(user.role), user.site_code)
+
+
+# --- sites -----------------------------------------------------------------------------------------
+
+
+def list_sites(session: Session) -> list[tuple[Site, dict[str, str]]]:
+    statuses: dict[str, dict[str, str]] = {}
+    for row in session.scalars(select(SiteStatus)):
+        statuses.setdefault(row.site_code, {})[row.subprotocol] = row.status
+    return [(s, statuses.get(s.code, {})) for s in session.scalars(select(Site).order_by(Site.code))]
+
+
+def set_site_status(
+    session: Session, *, actor: Principal, site_code: str, subprotocol: str, status: str, reason: str
+) -> SiteStatus:
+    require(actor, Role.trial_office)
+    _subprotocol(subprotocol)
+    if session.get(Site, site_code) is None:
+        raise NotFound(f"site {site_code} not found")
+    row = session.get(SiteStatus, (site_code, subprotocol))
+    before = None if row is None else row.status
+    if row is None:
+        row = SiteStatus(site_code=site_code, subprotocol=subprotocol, status=status)
+        session.add(row)
+    row.status = status
+    session.flush()
+    audit.record(
+        session,
+        actor=actor.username,
+        action="site.status",
+        entity="site",
+        entity_id=f"{site_code}/{subprotocol}",
+        before={"status": before},
+        after={"status": status},
+        reason=reason,
+    )
+    return row
+
+
+# --- subjects --------------------------------------------------------------------------------------
+
+
+def create_subject(session: Session, *, actor: Principal, site_code: str) -> Subject:
+    require(actor, Role.site_staff, Role.site_investigator, Role.trial_office)
+    if actor.role in SITE_ROLES and actor.site_code != site_code:
+        raise NotFound(f"site {site_code} not found")
+    seq = session.scalars(
+        select(SiteSequence).where(SiteSequence.site_code == site_code).with_for_update()
+    ).first()
+    if seq is None:
+        raise NotFound(f"site {site_code} not found")
+    seq.last += 1
+    subject = Subject(code=f"{site_code}-{seq.last:04d}", site_code=site_code, state="new", created_at=_now())
+    session.add(subject)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor.username,
+        action="subject.create",
+        entity="subject",
+        entity_id=subject.code,
+        after={"site": site_code, "state": "new"},
+    )
+    return subject
+
+
+def get_subject(session: Session, *, actor: Principal, code: str) -> Subject:
+    subject = session.get(Subject, code)
+    if subject is None:
+        raise NotFound(f"subject {code} not found")
+    check_site(actor, site_code=subject.site_code, subject_code=code)
+    return subject
+
+
+def list_subjects(session: Session, *, actor: Principal) -> list[Subject]:
+    query = select(Subject).order_by(Subject.code)
+    if actor.role in SITE_ROLES:
+        query = query.where(Subject.site_code == actor.site_code)
+    return list(session.scalars(query))
+
+
+def _move(session: Session, *, actor: Principal, subject: Subject, to: str, reason: str | None) -> None:
+    if to not in TRANSITIONS[subject.state]:
+        raise Conflict(f"subject {subject.code}: cannot go from {subject.state} to {to}")
+    before = subject.state
+    subject.state = to
+    session.flush()
+    if before != to:
+        audit.record(
+            session,
+            actor=actor.username,
+            action="subject.state",
+            entity="subject",
+            entity_id=subject.code,
+            before={"state": before},
+            after={"state": to},
+            reason=reason,
+        )
+
+
+# --- dossiers and screenings -----------------------------------------------------------------------
+
+
+def _latest_dossier(session: Session, code: str) -> DossierVersion | None:
+    return session.scalars(
+        select(DossierVersion)
+        .where(DossierVersion.subject_code == code)
+        .order_by(DossierVersion.version.desc())
+    ).first()
+
+
+def add_dossier(
+    session: Session, *, actor: Principal, code: str, data: dict[str, Any], reason: str | None, as_of: date
+) -> DossierVersion:
+    require(actor, Role.site_staff, Role.site_investigator, Role.trial_office)
+    subject = get_subject(session, actor=actor, code=code)
+    dossier.from_mapping(data, as_of=as_of)
+    previous = _latest_dossier(session, code)
+    if previous is not None and not (reason and reason.strip()):
+        raise Invalid("reason: a reason is required to change stored clinical data")
+    version = DossierVersion(
+        subject_code=subject.code,
+        version=(previous.version + 1) if previous else 1,
+        data=json.dumps(data, sort_keys=True, default=str),
+        created_by=actor.username,
+        created_at=_now(),
+    )
+    session.add(version)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor.username,
+        action="dossier.add",
+        entity="dossier",
+        entity_id=code,
+        before=None if previous is None else {"version": previous.version, "data": json.loads(previous.data)},
+        after={"version": version.version, "data": data},
+        reason=reason,
+    )
+    return version
+
+
+def list_dossiers(session: Session, *, actor: Principal, code: str) -> list[DossierVersion]:
+    get_subject(session, actor=actor, code=code)
+    return list(
+        session.scalars(
+            select(DossierVersion).where(DossierVersion.subject_code == code).order_by(DossierVersion.version)
+        )
+    )
+
+
+def screen_subject(session: Session, *, actor: Principal, code: str, as_of: date) -> Screening:
+    require(actor, Role.site_staff, Role.site_investigator, Role.trial_office)
+    subject = get_subject(session, actor=actor, code=code)
+    latest = _latest_dossier(session, code)
+    if latest is None:
+        raise Conflict(f"subject {code} has no dossier to screen")
+    result = screen(dossier.from_mapping(json.loads(latest.data), as_of=as_of), protocol(), as_of=as_of)
+    row = Screening(
+        subject_code=code,
+        dossier_id=latest.id,
+        result=json.dumps(to_dict(result)),
+        protocol_version=protocol().version,
+        engine_version=ENGINE_VERSION,
+        created_at=_now(),
+    )
+    session.add(row)
+    session.flush()
+    verdicts = {s.id: s.verdict.value for s in result.subprotocols}
+    audit.record(
+        session,
+        actor=actor.username,
+        action="screening.add",
+        entity="screening",
+        entity_id=str(row.id),
+        after={"subject": code, "dossier_version": latest.version, "verdicts": verdicts},
+    )
+    if subject.state in ("new", "screened", "board_reviewed"):
+        _move(session, actor=actor, subject=subject, to="screened", reason="new screening")
+    return row
+
+
+def list_screenings(session: Session, *, actor: Principal, code: str) -> list[Screening]:
+    get_subject(session, actor=actor, code=code)
+    query = select(Screening).where(Screening.subject_code == code).order_by(Screening.id)
+    return list(session.scalars(query))
+
+
+# --- tumour board ----------------------------------------------------------------------------------
+
+
+def add_board_decision(
+    session: Session,
+    *,
+    actor: Principal,
+    code: str,
+    subprotocol: str | None,
+    priority: int | None,
+    rationale: str,
+    members: list[str],
+    non_referral_reason: str | None,
+) -> BoardDecision:
+    require(actor, Role.tumour_board, Role.trial_office)
+    subject = get_subject(session, actor=actor, code=code)
+    if (subprotocol is None) == (non_referral_reason is None):
+        raise Invalid("subprotocol: give either a recommended sub-protocol or a non-referral reason")
+    if subprotocol is not None:
+        _subprotocol(subprotocol)
+    if subject.state not in ("screened", "board_reviewed"):
+        raise Conflict(f"subject {code}: cannot record a board decision in state {subject.state}")
+    row = BoardDecision(
+        subject_code=code,
+        subprotocol=subprotocol,
+        priority=priority,
+        rationale=rationale,
+        members=json.dumps(members),
+        non_referral_reason=non_referral_reason,
+        created_at=_now(),
+    )
+    session.add(row)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor.username,
+        action="board.decide",
+        entity="board_decision",
+        entity_id=str(row.id),
+        after={
+            "subject": code,
+            "subprotocol": subprotocol,
+            "priority": priority,
+            "non_referral_reason": non_referral_reason,
+        },
+    )
+    _move(session, actor=actor, subject=subject, to="board_reviewed", reason=rationale)
+    return row
+
+
+def list_board_decisions(session: Session, *, actor: Principal, code: str) -> list[BoardDecision]:
+    get_subject(session, actor=actor, code=code)
+    return list(
+        session.scalars(
+            select(BoardDecision).where(BoardDecision.subject_code == code).order_by(BoardDecision.id)
+        )
+    )
+
+
+# --- registration ----------------------------------------------------------------------------------
+
+
+def _check_eligible(session: Session, *, code: str, subprotocol: str) -> None:
+    latest = session.scalars(
+        select(Screening).where(Screening.subject_code == code).order_by(Screening.id.desc())
+    ).first()
+    if latest is None:
+        raise Conflict(f"subject {code} has no screening")
+    verdicts = {s["id"]: s["verdict"] for s in json.loads(latest.result)["subprotocols"]}
+    if verdicts.get(subprotocol) != "ELIGIBLE":
+        raise Conflict(f"subject {code}: latest screening is {verdicts.get(subprotocol)} for {subprotocol}")
+
+
+def _check_recruiting(session: Session, *, site_code: str, sp: SubProtocol) -> None:
+    if sp.status != "recruiting":
+        raise Conflict(f"sub-protocol {sp.id} is {sp.status}")
+    if sp.sites:
+        row = session.get(SiteStatus, (site_code, sp.id))
+        if row is None or row.status != "recruiting":
+            status = "not listed" if row is None else row.status
+            raise Conflict(f"sub-protocol {sp.id} at site {site_code}: {status}")
+
+
+def register(
+    session: Session, *, actor: Principal, code: str, subprotocol: str, dose_level: int
+) -> Registration:
+    require(actor, Role.site_investigator, Role.trial_office)
+    subject = get_subject(session, actor=actor, code=code)
+    sp = _subprotocol(subprotocol)
+    if sp.treatment and sp.treatment.dose_levels and dose_level not in sp.treatment.dose_levels:
+        raise Invalid(f"dose_level: {dose_level} is not a dose level of {sp.id}")
+    if "registered" not in TRANSITIONS[subject.state]:
+        raise Conflict(f"subject {code}: cannot register from state {subject.state}")
+    _check_eligible(session, code=code, subprotocol=sp.id)
+    _check_recruiting(session, site_code=subject.site_code, sp=sp)
+    counter = session.scalars(select(Counter).where(Counter.subprotocol == sp.id).with_for_update()).one()
+    if counter.used >= counter.capacity:
+        raise Conflict(f"sub-protocol {sp.id} is full ({counter.used}/{counter.capacity})")
+    counter.used += 1
+    counter.last_number += 1
+    row = Registration(
+        subject_code=code,
+        subprotocol=sp.id,
+        dose_level=dose_level,
+        subject_number=f"{sp.id}-{counter.last_number:03d}",
+        created_at=_now(),
+    )
+    session.add(row)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor.username,
+        action="registration.add",
+        entity="registration",
+        entity_id=row.subject_number,
+        after={"subject": code, "subprotocol": sp.id, "dose_level": dose_level},
+    )
+    _move(session, actor=actor, subject=subject, to="registered", reason="registration")
+    return row
+
+
+def start_treatment(session: Session, *, actor: Principal, code: str) -> Subject:
+    require(actor, Role.site_investigator, Role.trial_office)
+    subject = get_subject(session, actor=actor, code=code)
+    _move(session, actor=actor, subject=subject, to="on_treatment", reason="treatment started")
+    return subject
+
+
+def withdraw(session: Session, *, actor: Principal, code: str, reason: str) -> Withdrawal:
+    require(actor, Role.site_investigator, Role.trial_office)
+    subject = get_subject(session, actor=actor, code=code)
+    if not reason.strip():
+        raise Invalid("reason: a reason is required to take a subject off study")
+    _move(session, actor=actor, subject=subject, to="off_study", reason=reason)
+    subject.off_study_reason = reason
+    row = Withdrawal(subject_code=code, reason=reason, created_at=_now())
+    session.add(row)
+    session.flush()
+    return row
+
+
+def list_registrations(session: Session, *, actor: Principal, code: str) -> list[Registration]:
+    get_subject(session, actor=actor, code=code)
+    return list(session.scalars(select(Registration).where(Registration.subject_code == code)))

@@ -1,0 +1,106 @@
+"""Shared helpers of the registry tests (importable; fixtures live in conftest.py)."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+from fastapi import FastAPI
+from sqlalchemy.orm import Session
+
+from ismart.api.deps import AppState
+from ismart.registry import services
+from ismart.registry.access import Role
+
+with warnings.catch_warnings():  # starlette prefers httpx2; httpx 0.28 is the pinned client
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
+
+EXAMPLES = Path(__file__).parent.parent.parent / "examples"
+TODAY = date(2026, 3, 9)
+PASSWORD = "correct horse battery"
+SITE = "SE-STO"
+OTHER_SITE = "DK-COP"
+
+
+def eligible_b() -> dict[str, Any]:
+    data = yaml.safe_load((EXAMPLES / "b-nup214-abl1-eligible.yaml").read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    plain = json.loads(json.dumps(data, default=str))  # as a client would send it
+    assert isinstance(plain, dict)
+    return plain
+
+
+@dataclass
+class Registry:
+    state: AppState
+    app: FastAPI
+
+    def client(self) -> TestClient:
+        return TestClient(self.app, raise_server_exceptions=False)
+
+
+USERS = {
+    "staff": (Role.site_staff, SITE),
+    "investigator": (Role.site_investigator, SITE),
+    "other_staff": (Role.site_staff, OTHER_SITE),
+    "other_investigator": (Role.site_investigator, OTHER_SITE),
+    "board": (Role.tumour_board, None),
+    "office": (Role.trial_office, None),
+    "monitor": (Role.monitor, None),
+}
+
+
+def add_users(registry: Registry) -> dict[str, dict[str, str]]:
+    """Create one user per role; return bearer headers by user name."""
+
+    def work(session: Session) -> None:
+        for name, (role, site) in USERS.items():
+            services.create_user(
+                session, actor=services.SYSTEM, username=name, role=role, site_code=site, password=PASSWORD
+            )
+
+    registry.state.write(work)
+    client = registry.client()
+    headers = {}
+    for name in USERS:
+        response = client.post("/token", json={"username": name, "password": PASSWORD})
+        assert response.status_code == 200, response.text
+        headers[name] = {"Authorization": f"Bearer {response.json()['access_token']}"}
+    return headers
+
+
+def flow_to_screened(registry: Registry, *, site: str = SITE) -> str:
+    """Create a subject with an eligible-for-B dossier and one screening; return its code."""
+
+    def work(session: Session) -> str:
+        subject = services.create_subject(session, actor=services.SYSTEM, site_code=site)
+        services.add_dossier(
+            session, actor=services.SYSTEM, code=subject.code, data=eligible_b(), reason=None, as_of=TODAY
+        )
+        services.screen_subject(session, actor=services.SYSTEM, code=subject.code, as_of=TODAY)
+        return subject.code
+
+    return registry.state.write(work)
+
+
+def flow_to_reviewed(registry: Registry, *, site: str = SITE) -> str:
+    code = flow_to_screened(registry, site=site)
+    registry.state.write(
+        lambda s: services.add_board_decision(
+            s,
+            actor=services.SYSTEM,
+            code=code,
+            subprotocol="B",
+            priority=1,
+            rationale="NUP214::ABL1",
+            members=["A", "B"],
+            non_referral_reason=None,
+        )
+    )
+    return code

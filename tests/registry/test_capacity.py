@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import threading
+
+from registry_helpers import Registry, flow_to_reviewed
+
+from ismart.registry import services
+from ismart.registry.errors import Conflict
+from ismart.registry.models import Counter, Registration
+
+RACERS = 8
+
+
+def _leave_places(registry: Registry, free: int) -> None:
+    def work(session: services.Session) -> None:
+        counter = session.get(Counter, "B")
+        assert counter is not None
+        counter.used = counter.capacity - free
+
+    registry.state.write(work)
+
+
+def test_race_for_the_last_two_places(registry: Registry) -> None:
+    codes = [flow_to_reviewed(registry) for _ in range(RACERS)]
+    _leave_places(registry, 2)
+    barrier = threading.Barrier(RACERS)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def race(code: str) -> None:
+        barrier.wait()
+        try:
+            registry.state.write(
+                lambda s: services.register(
+                    s, actor=services.SYSTEM, code=code, subprotocol="B", dose_level=1
+                )
+            )
+            result = "ok"
+        except Conflict as exc:
+            result = f"refused: {exc}"
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=race, args=(code,)) for code in codes]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert outcomes.count("ok") == 2, outcomes
+    assert all("is full" in o for o in outcomes if o != "ok")
+    with registry.state.sessions() as session:
+        counter = session.get(Counter, "B")
+        assert counter is not None and counter.used == counter.capacity
+        assert len(session.scalars(services.select(Registration)).all()) == 2
