@@ -344,10 +344,13 @@ def _mount() -> None:
 
     app.add_typer(dosefinding_app, name="dosefinding", help="Dose finding: rolling six, 3+3 and BOIN.")
     app.add_typer(ae_app, name="ae", help="Adverse events: CTCAE v5.0 lab grading, DLT candidates, safety.")
-    from ismart.cli_registry import audit_app, serve, user_app
+    from ismart.cli_registry import audit_app, rescreen_app, serve, user_app
 
     app.add_typer(user_app, name="user", help="Registry users: ismart user add NAME ROLE.")
     app.add_typer(audit_app, name="audit", help="Audit trail: verify the hash chain, export as CSV.")
+    app.add_typer(
+        rescreen_app, name="rescreen", help="Re-run screenings under new protocol data; review changes."
+    )
     app.command("serve", help="Run the registry API (FastAPI) on 127.0.0.1.")(serve)
 
 
@@ -355,4 +358,8 @@ _mount()
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except IsmartError as exc:  # a last safety net: a user never sees a traceback for these
+        typer.echo(f"error: {exc}", err=True)
+        raise SystemExit(2) from None

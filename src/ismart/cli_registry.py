@@ -1,4 +1,4 @@
-"""Registry commands: `ismart user add`, `ismart audit verify|export`, `ismart serve`."""
+"""Registry commands: `ismart user add`, `ismart audit`, `ismart rescreen`, `ismart serve`."""
 
 from __future__ import annotations
 
@@ -7,26 +7,30 @@ import sys
 from typing import Annotated
 
 import typer
+from rich.console import Console
+from rich.table import Table
 from sqlalchemy import select
 
 from ismart.errors import IsmartError
 from ismart.registry import db, services
 from ismart.registry.access import Role
 from ismart.registry.audit import verify_chain
-from ismart.registry.models import AuditEntry
+from ismart.registry.bootstrap import open_registry
+from ismart.registry.models import AuditEntry, VerdictChange
 from ismart.registry.settings import load_settings
 
 user_app = typer.Typer(help="Registry users.", no_args_is_help=True)
 audit_app = typer.Typer(help="The registry's audit trail.", no_args_is_help=True)
+rescreen_app = typer.Typer(help="Re-screening under new protocol data.", no_args_is_help=True)
 
 
 def _sessions() -> db.sessionmaker[db.Session]:
-    engine = db.make_engine(url=load_settings().database_url)
-    db.upgrade(engine=engine)
-    sessions = db.make_sessionmaker(engine=engine)
-    with sessions.begin() as session:
-        services.seed(session)
-    return sessions
+    return open_registry(load_settings())
+
+
+def _fail(exc: IsmartError) -> typer.Exit:
+    typer.echo(f"error: {exc}", err=True)
+    return typer.Exit(2)
 
 
 @user_app.command("add")
@@ -50,8 +54,7 @@ def user_add(
                 password=password,
             )
     except IsmartError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+        raise _fail(exc) from None
     typer.echo(f"added {username} ({role.value})")
 
 
@@ -89,10 +92,72 @@ def audit_export() -> None:
             writer.writerow([getattr(entry, c) for c in columns])
 
 
+def _print_changes(changes: list[VerdictChange], summary: str) -> None:
+    typer.echo(summary)
+    if not changes:
+        return
+    table = Table()
+    for column in ("id", "subject", "sub-protocol", "was", "now", "protocol data", "status"):
+        table.add_column(column)
+    for c in changes:
+        table.add_row(
+            str(c.id),
+            c.subject_code,
+            c.subprotocol,
+            c.old_verdict or "-",
+            c.new_verdict or "-",
+            f"{c.old_protocol_version} -> {c.new_protocol_version}",
+            c.status if c.reviewed_by is None else f"{c.status} by {c.reviewed_by}",
+        )
+    Console(width=max(100, Console().width)).print(table)
+
+
+@rescreen_app.command("run")
+def rescreen_run() -> None:
+    """Re-run stored screenings made under other protocol data; list every changed verdict."""
+    with _sessions().begin() as session:
+        report = services.rescreen_outdated(session, actor=services.SYSTEM)
+        summary = (
+            f"protocol data {report.protocol_version}: {report.checked} latest screenings checked, "
+            f"{report.rescreened} re-run, {len(report.changes)} verdicts changed"
+        )
+        _print_changes(report.changes, summary)
+
+
+@rescreen_app.command("changes")
+def rescreen_changes(
+    pending: Annotated[bool, typer.Option(help="Only changes awaiting review.")] = False,
+) -> None:
+    """List verdict changes found by re-screening."""
+    with _sessions()() as session:
+        changes = services.list_verdict_changes(
+            session, actor=services.SYSTEM, status="pending" if pending else None
+        )
+        _print_changes(changes, f"{len(changes)} verdict changes")
+
+
+@rescreen_app.command("review")
+def rescreen_review(
+    change_id: Annotated[int, typer.Argument(help="Verdict change id.")],
+    note: Annotated[str, typer.Option(help="What the trial office concluded (required).")],
+) -> None:
+    """Mark a verdict change reviewed, with a note (audited)."""
+    try:
+        with _sessions().begin() as session:
+            services.review_verdict_change(session, actor=services.SYSTEM, change_id=change_id, note=note)
+    except IsmartError as exc:
+        raise _fail(exc) from None
+    typer.echo(f"verdict change {change_id} reviewed")
+
+
 def serve(port: Annotated[int, typer.Option(help="TCP port on 127.0.0.1.")] = 8000) -> None:
     """Serve the registry API on 127.0.0.1."""
     import uvicorn
 
     from ismart.api.app import create_app
 
-    uvicorn.run(create_app(), host="127.0.0.1", port=port, log_level="warning")
+    try:
+        app = create_app()
+    except IsmartError as exc:
+        raise _fail(exc) from None
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import shutil
 import warnings
 from dataclasses import dataclass
 from datetime import date
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -104,3 +106,20 @@ def flow_to_reviewed(registry: Registry, *, site: str = SITE) -> str:
         )
     )
     return code
+
+
+def amended_protocol(tmp_path: Path, *, version: str, b_status: str) -> Path:
+    """A copy of the shipped protocol data with another version and B's recruitment status changed."""
+    folder = tmp_path / version
+    shutil.copytree(str(resources.files("ismart") / "protocols" / "hem_ismart"), folder)
+    master = folder / "master.yaml"
+    text = master.read_text(encoding="utf-8")
+    assert 'version: "2026.11.1"' in text
+    master.write_text(text.replace('version: "2026.11.1"', f'version: "{version}"', 1), encoding="utf-8")
+    b_file = folder / "B.yaml"
+    b_text = b_file.read_text(encoding="utf-8")
+    assert "\nstatus: recruiting\n" in b_text
+    b_file.write_text(
+        b_text.replace("\nstatus: recruiting\n", f"\nstatus: {b_status}\n", 1), encoding="utf-8"
+    )
+    return folder

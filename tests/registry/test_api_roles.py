@@ -70,6 +70,15 @@ CASES: list[tuple[str, str, Any, Setup, list[int]]] = [
     ("GET", "/audit", None, _none, [403, 403, 403, 403, 403, 200, 200]),
     ("GET", "/audit/verify", None, _none, [403, 403, 403, 403, 403, 200, 200]),
     ("POST", "/screen", eligible_b(), _none, [200, 200, 200, 200, 200, 200, 200]),
+    ("POST", "/screenings/rescreen", None, flow_to_screened, [403, 403, 403, 403, 403, 200, 403]),
+    ("GET", "/verdict-changes", None, _none, [200, 200, 200, 200, 200, 200, 200]),
+    (
+        "POST",
+        "/verdict-changes/999/review",
+        {"note": "checked"},
+        _none,
+        [403, 403, 403, 403, 403, 404, 403],
+    ),
 ]
 
 

@@ -13,7 +13,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ismart.api.deps import AppState
 from ismart.api.routes import router
 from ismart.errors import DossierError, InputError, _one_line
-from ismart.registry import db, services
+from ismart.registry import services
+from ismart.registry.bootstrap import open_registry
 from ismart.registry.errors import RegistryError
 from ismart.registry.settings import Settings, load_settings
 
@@ -59,10 +60,16 @@ async def _internal_error(_r: Request, exc: Exception) -> JSONResponse:
 def create_app(*, settings: Settings | None = None, state: AppState | None = None) -> FastAPI:
     if state is None:
         settings = settings or load_settings()
-        engine = db.make_engine(url=settings.database_url)
-        db.upgrade(engine=engine)
-        state = AppState(settings=settings, sessions=db.make_sessionmaker(engine=engine))
-        state.write(services.seed)
+        settings.signing_key()  # refuse to start without a real secret
+        state = AppState(settings=settings, sessions=open_registry(settings))
+        report = state.write(lambda session: services.rescreen_outdated(session, actor=services.SYSTEM))
+        if report.rescreened:
+            _LOG.warning(
+                "protocol data %s: %d stored screenings re-run, %d verdict changes await review",
+                report.protocol_version,
+                report.rescreened,
+                len(report.changes),
+            )
     app = FastAPI(title="ismart registry", version="0.1.0")
     app.state.registry = state
     app.include_router(router)

@@ -47,7 +47,7 @@ def get_principal(
 ) -> Principal:
     if credentials is None:
         raise Unauthorized("not authenticated")
-    return read_token(token=credentials.credentials, secret=get_state(request).settings.secret_key)
+    return read_token(token=credentials.credentials, secret=get_state(request).settings.signing_key())
 
 
 StateDep = Annotated[AppState, Depends(get_state)]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
 from sqlalchemy import select
@@ -37,6 +37,7 @@ def _screening(row: Screening) -> s.ScreeningPublic:
         result=json.loads(row.result),
         protocol_version=row.protocol_version,
         engine_version=row.engine_version,
+        rescreen_of=row.rescreen_of,
         created_at=row.created_at,
     )
 
@@ -59,7 +60,7 @@ def login(body: s.TokenCreate, state: StateDep) -> s.TokenPublic:
         lambda db: services.authenticate(db, username=body.username, password=body.password)
     )
     token = issue_token(
-        principal=principal, secret=state.settings.secret_key, minutes=state.settings.token_minutes
+        principal=principal, secret=state.settings.signing_key(), minutes=state.settings.token_minutes
     )
     return s.TokenPublic(access_token=token)
 
@@ -181,6 +182,50 @@ def list_screenings(code: Code, state: StateDep, who: PrincipalDep) -> list[s.Sc
 def add_screening(code: Code, state: StateDep, who: PrincipalDep) -> s.ScreeningPublic:
     return state.write(
         lambda db: _screening(services.screen_subject(db, actor=who, code=code, as_of=state.today()))
+    )
+
+
+@router.post("/screenings/rescreen", tags=["screenings"])
+def rescreen(state: StateDep, who: PrincipalDep) -> s.RescreenPublic:
+    """Re-run stored screenings made under other protocol data; every changed verdict awaits review."""
+
+    def work(db: Session) -> s.RescreenPublic:
+        report = services.rescreen_outdated(db, actor=who)
+        return s.RescreenPublic(
+            protocol_version=report.protocol_version,
+            checked=report.checked,
+            rescreened=report.rescreened,
+            changes=[s.VerdictChangePublic.model_validate(c) for c in report.changes],
+        )
+
+    return state.write(work)
+
+
+@router.get("/verdict-changes", tags=["screenings"])
+def list_verdict_changes(
+    state: StateDep,
+    who: PrincipalDep,
+    status: Annotated[Literal["pending", "reviewed"] | None, Query()] = None,
+) -> list[s.VerdictChangePublic]:
+    return state.write(
+        lambda db: [
+            s.VerdictChangePublic.model_validate(c)
+            for c in services.list_verdict_changes(db, actor=who, status=status)
+        ]
+    )
+
+
+@router.post("/verdict-changes/{change_id}/review", tags=["screenings"])
+def review_verdict_change(
+    change_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    body: s.VerdictReviewCreate,
+    state: StateDep,
+    who: PrincipalDep,
+) -> s.VerdictChangePublic:
+    return state.write(
+        lambda db: s.VerdictChangePublic.model_validate(
+            services.review_verdict_change(db, actor=who, change_id=change_id, note=body.note)
+        )
     )
 
 

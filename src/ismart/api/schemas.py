@@ -89,6 +89,7 @@ class ScreeningPublic(BaseModel):
     result: dict[str, Any]
     protocol_version: str
     engine_version: str
+    rescreen_of: int | None
     created_at: datetime
 
 
@@ -160,3 +161,30 @@ class ChainPublic(BaseModel):
     rows: int
     problem: str | None
     row_id: int | None
+
+
+class VerdictChangePublic(_Public):
+    id: int
+    subject_code: str
+    subprotocol: str
+    old_verdict: str | None
+    new_verdict: str | None
+    old_screening_id: int
+    new_screening_id: int
+    old_protocol_version: str
+    new_protocol_version: str
+    status: Literal["pending", "reviewed"]
+    reviewed_by: str | None
+    review_note: str | None
+    reviewed_at: datetime | None
+
+
+class RescreenPublic(BaseModel):
+    protocol_version: str
+    checked: int
+    rescreened: int
+    changes: list[VerdictChangePublic]
+
+
+class VerdictReviewCreate(_Create):
+    note: str = Field(min_length=1, max_length=2000)

@@ -70,6 +70,27 @@ class Screening(Base):
     result: Mapped[str] = mapped_column(Text)
     protocol_version: Mapped[str] = mapped_column(String(64))
     engine_version: Mapped[str] = mapped_column(String(64))
+    rescreen_of: Mapped[int | None] = mapped_column(ForeignKey("screenings.id"))
+    created_at: Mapped[datetime]
+
+
+class VerdictChange(Base):
+    """A verdict that differs after re-screening under new protocol data: pending until reviewed."""
+
+    __tablename__ = "verdict_changes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject_code: Mapped[str] = mapped_column(ForeignKey("subjects.code"), index=True)
+    old_screening_id: Mapped[int] = mapped_column(ForeignKey("screenings.id"))
+    new_screening_id: Mapped[int] = mapped_column(ForeignKey("screenings.id"))
+    subprotocol: Mapped[str] = mapped_column(String(4))
+    old_verdict: Mapped[str | None] = mapped_column(String(32))
+    new_verdict: Mapped[str | None] = mapped_column(String(32))
+    old_protocol_version: Mapped[str] = mapped_column(String(64))
+    new_protocol_version: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    reviewed_by: Mapped[str | None] = mapped_column(String(64))
+    review_note: Mapped[str | None] = mapped_column(Text)
+    reviewed_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import unicodedata
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ismart import ENGINE_VERSION, dossier
@@ -29,6 +29,7 @@ from ismart.registry.models import (
     SiteStatus,
     Subject,
     User,
+    VerdictChange,
     Withdrawal,
 )
 from ismart.registry.security import check_password, hash_password
@@ -61,9 +62,19 @@ TRANSITIONS = {
 SYSTEM = Principal("system", Role.trial_office, None)
 
 
-@cache
+_ACTIVE: list[Protocol] = []
+
+
 def protocol() -> Protocol:
-    return load_protocol()
+    """The protocol data in force: the shipped version unless a deployment activated another."""
+    return _ACTIVE[-1] if _ACTIVE else load_protocol()
+
+
+def activate_protocol(proto: Protocol | None) -> None:
+    """Put protocol data in force for this process (None: back to the shipped version)."""
+    _ACTIVE.clear()
+    if proto is not None:
+        _ACTIVE.append(proto)
 
 
 def _now() -> datetime:
@@ -88,8 +99,21 @@ def site_code_for(*, city: str, country: str) -> str:
 def seed(session: Session) -> None:
     """Sites from the protocol's site lists, one capacity counter per sub-protocol. Idempotent."""
     for sp in protocol().subprotocols:
-        if session.get(Counter, sp.id) is None:
+        counter = session.get(Counter, sp.id)
+        if counter is None:
             session.add(Counter(subprotocol=sp.id, capacity=sp.capacity.value, used=0, last_number=0))
+        elif counter.capacity != sp.capacity.value:
+            audit.record(
+                session,
+                actor=SYSTEM.username,
+                action="capacity.change",
+                entity="subprotocol",
+                entity_id=sp.id,
+                before={"capacity": counter.capacity},
+                after={"capacity": sp.capacity.value},
+                reason=f"protocol data {protocol().version}",
+            )
+            counter.capacity = sp.capacity.value
         for s in sp.sites:
             code = site_code_for(city=s.city, country=s.country)
             if session.get(Site, code) is None:
@@ -287,24 +311,36 @@ def list_dossiers(session: Session, *, actor: Principal, code: str) -> list[Doss
     )
 
 
+def _verdicts(result: dict[str, Any]) -> dict[str, str]:
+    return {sp["id"]: sp["verdict"] for sp in result["subprotocols"]}
+
+
+def _run_screening(
+    session: Session, *, source: DossierVersion, as_of: date, rescreen_of: int | None = None
+) -> tuple[Screening, dict[str, str]]:
+    proto = protocol()
+    result = to_dict(screen(dossier.from_mapping(json.loads(source.data), as_of=as_of), proto, as_of=as_of))
+    row = Screening(
+        subject_code=source.subject_code,
+        dossier_id=source.id,
+        result=json.dumps(result),
+        protocol_version=proto.version,
+        engine_version=ENGINE_VERSION,
+        rescreen_of=rescreen_of,
+        created_at=_now(),
+    )
+    session.add(row)
+    session.flush()
+    return row, _verdicts(result)
+
+
 def screen_subject(session: Session, *, actor: Principal, code: str, as_of: date) -> Screening:
     require(actor, Role.site_staff, Role.site_investigator, Role.trial_office)
     subject = get_subject(session, actor=actor, code=code)
     latest = _latest_dossier(session, code)
     if latest is None:
         raise Conflict(f"subject {code} has no dossier to screen")
-    result = screen(dossier.from_mapping(json.loads(latest.data), as_of=as_of), protocol(), as_of=as_of)
-    row = Screening(
-        subject_code=code,
-        dossier_id=latest.id,
-        result=json.dumps(to_dict(result)),
-        protocol_version=protocol().version,
-        engine_version=ENGINE_VERSION,
-        created_at=_now(),
-    )
-    session.add(row)
-    session.flush()
-    verdicts = {s.id: s.verdict.value for s in result.subprotocols}
+    row, verdicts = _run_screening(session, source=latest, as_of=as_of)
     audit.record(
         session,
         actor=actor.username,
@@ -316,6 +352,123 @@ def screen_subject(session: Session, *, actor: Principal, code: str, as_of: date
     if subject.state in ("new", "screened", "board_reviewed"):
         _move(session, actor=actor, subject=subject, to="screened", reason="new screening")
     return row
+
+
+@dataclass(frozen=True)
+class RescreenReport:
+    protocol_version: str
+    checked: int
+    rescreened: int
+    changes: list[VerdictChange]
+
+
+def _latest_screenings(session: Session) -> list[Screening]:
+    """Each subject's latest screening, for subjects still in the study."""
+    newest = (
+        select(Screening.subject_code, func.max(Screening.id).label("id"))
+        .group_by(Screening.subject_code)
+        .subquery()
+    )
+    query = (
+        select(Screening)
+        .join(newest, Screening.id == newest.c.id)
+        .join(Subject, Subject.code == Screening.subject_code)
+        .where(Subject.state != "off_study")
+        .order_by(Screening.id)
+    )
+    return list(session.scalars(query))
+
+
+def rescreen_outdated(session: Session, *, actor: Principal) -> RescreenReport:
+    """Re-run every subject's latest screening made under other protocol data or another engine.
+
+    The same dossier version is screened as of the same day, so only the rules differ. Nothing is
+    overwritten: the re-run is a new screening linked to the old one, and each sub-protocol whose
+    verdict differs becomes a pending change that blocks registration there until reviewed.
+    """
+    require(actor, Role.trial_office)
+    proto = protocol()
+    latest = _latest_screenings(session)
+    changes: list[VerdictChange] = []
+    rescreened = 0
+    for old in latest:
+        if old.protocol_version == proto.version and old.engine_version == ENGINE_VERSION:
+            continue
+        source = session.get(DossierVersion, old.dossier_id)
+        assert source is not None  # a foreign key
+        old_result = json.loads(old.result)
+        as_of = date.fromisoformat(old_result["screened_on"])
+        new, new_verdicts = _run_screening(session, source=source, as_of=as_of, rescreen_of=old.id)
+        rescreened += 1
+        old_verdicts = _verdicts(old_result)
+        for sp_id in sorted(old_verdicts.keys() | new_verdicts.keys()):
+            if old_verdicts.get(sp_id) == new_verdicts.get(sp_id):
+                continue
+            change = VerdictChange(
+                subject_code=old.subject_code,
+                old_screening_id=old.id,
+                new_screening_id=new.id,
+                subprotocol=sp_id,
+                old_verdict=old_verdicts.get(sp_id),
+                new_verdict=new_verdicts.get(sp_id),
+                old_protocol_version=old.protocol_version,
+                new_protocol_version=proto.version,
+                status="pending",
+                created_at=_now(),
+            )
+            session.add(change)
+            changes.append(change)
+        session.flush()
+        audit.record(
+            session,
+            actor=actor.username,
+            action="screening.rescreen",
+            entity="screening",
+            entity_id=str(new.id),
+            before={"screening": old.id, "protocol_version": old.protocol_version, "verdicts": old_verdicts},
+            after={"screening": new.id, "protocol_version": proto.version, "verdicts": new_verdicts},
+            reason=f"protocol data {old.protocol_version} -> {proto.version}, "
+            f"engine {old.engine_version} -> {ENGINE_VERSION}",
+        )
+    return RescreenReport(proto.version, len(latest), rescreened, changes)
+
+
+def list_verdict_changes(
+    session: Session, *, actor: Principal, status: str | None = None
+) -> list[VerdictChange]:
+    query = select(VerdictChange).join(Subject, Subject.code == VerdictChange.subject_code)
+    if actor.role in SITE_ROLES:
+        query = query.where(Subject.site_code == actor.site_code)
+    if status is not None:
+        query = query.where(VerdictChange.status == status)
+    return list(session.scalars(query.order_by(VerdictChange.id)))
+
+
+def review_verdict_change(session: Session, *, actor: Principal, change_id: int, note: str) -> VerdictChange:
+    require(actor, Role.trial_office)
+    change = session.get(VerdictChange, change_id)
+    if change is None:
+        raise NotFound(f"verdict change {change_id} not found")
+    if change.status != "pending":
+        raise Conflict(f"verdict change {change_id} was already reviewed")
+    if not note.strip():
+        raise Invalid("note: a review note is required")
+    change.status = "reviewed"
+    change.reviewed_by = actor.username
+    change.review_note = note
+    change.reviewed_at = _now()
+    session.flush()
+    audit.record(
+        session,
+        actor=actor.username,
+        action="verdict_change.review",
+        entity="verdict_change",
+        entity_id=str(change.id),
+        before={"status": "pending"},
+        after={"status": "reviewed", "subject": change.subject_code, "subprotocol": change.subprotocol},
+        reason=note,
+    )
+    return change
 
 
 def list_screenings(session: Session, *, actor: Principal, code: str) -> list[Screening]:
@@ -392,9 +545,21 @@ def _check_eligible(session: Session, *, code: str, subprotocol: str) -> None:
     ).first()
     if latest is None:
         raise Conflict(f"subject {code} has no screening")
-    verdicts = {s["id"]: s["verdict"] for s in json.loads(latest.result)["subprotocols"]}
+    verdicts = _verdicts(json.loads(latest.result))
     if verdicts.get(subprotocol) != "ELIGIBLE":
         raise Conflict(f"subject {code}: latest screening is {verdicts.get(subprotocol)} for {subprotocol}")
+    pending = session.scalars(
+        select(VerdictChange).where(
+            VerdictChange.subject_code == code,
+            VerdictChange.subprotocol == subprotocol,
+            VerdictChange.status == "pending",
+        )
+    ).first()
+    if pending is not None:
+        raise Conflict(
+            f"subject {code}: the {subprotocol} verdict changed under protocol data "
+            f"{pending.new_protocol_version} (verdict change {pending.id}); the trial office must review it"
+        )
 
 
 def _check_recruiting(session: Session, *, site_code: str, sp: SubProtocol) -> None:

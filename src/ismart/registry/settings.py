@@ -4,27 +4,40 @@ from __future__ import annotations
 
 import os
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, ValidationError
 
-_PLACEHOLDERS = {"", "changeme", "change-me", "secret", "placeholder", "dev", "test"}
+from ismart.errors import IsmartError
+
+_ENV = {
+    "database_url": "ISMART_DATABASE_URL",
+    "secret_key": "ISMART_SECRET_KEY",
+    "token_minutes": "ISMART_TOKEN_MINUTES",
+    "protocol_dir": "ISMART_PROTOCOL_DIR",
+}
+
+
+class SettingsError(IsmartError):
+    """A setting read from the environment is missing or invalid."""
 
 
 class Settings(BaseModel):
     database_url: str = "sqlite:///ismart.db"
-    secret_key: str = Field(min_length=16)
+    secret_key: str | None = Field(default=None, min_length=16)  # signs tokens: needed to serve
     token_minutes: int = Field(default=30, gt=0, le=24 * 60)
+    protocol_dir: str | None = None  # a protocol data folder to use instead of the shipped one
 
-    @field_validator("secret_key")
-    @classmethod
-    def _not_placeholder(cls, value: str) -> str:
-        if value.strip().lower() in _PLACEHOLDERS:
-            raise ValueError("ISMART_SECRET_KEY is a placeholder; set a real secret")
-        return value
+    def signing_key(self) -> str:
+        if self.secret_key is None:
+            raise SettingsError("ISMART_SECRET_KEY: set a secret of at least 16 characters to serve the API")
+        return self.secret_key
 
 
 def load_settings() -> Settings:
-    return Settings(
-        database_url=os.environ.get("ISMART_DATABASE_URL", "sqlite:///ismart.db"),
-        secret_key=os.environ.get("ISMART_SECRET_KEY", ""),
-        token_minutes=int(os.environ.get("ISMART_TOKEN_MINUTES", "30")),
-    )
+    """Settings from ISMART_* variables; a bad value is a one-line SettingsError naming the variable."""
+    values = {field: os.environ[name] for field, name in _ENV.items() if os.environ.get(name)}
+    try:
+        return Settings.model_validate(values)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else "settings"
+        raise SettingsError(f"{_ENV.get(field, field)}: {first['msg']}") from None

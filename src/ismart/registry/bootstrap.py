@@ -1,0 +1,27 @@
+"""Opening a registry: protocol data in force, schema at head, reference rows seeded."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy.exc import ArgumentError, OperationalError
+
+from ismart.protocol.loader import load_from
+from ismart.registry import db, services
+from ismart.registry.settings import Settings, SettingsError
+
+
+def open_registry(settings: Settings) -> db.sessionmaker[db.Session]:
+    """Activate the configured protocol data, migrate, seed; return the session factory."""
+    services.activate_protocol(load_from(Path(settings.protocol_dir)) if settings.protocol_dir else None)
+    try:
+        engine = db.make_engine(url=settings.database_url)
+        db.upgrade(engine=engine)
+    except ArgumentError as exc:
+        raise SettingsError(f"ISMART_DATABASE_URL: not a database URL ({exc})") from None
+    except OperationalError as exc:
+        raise SettingsError(f"ISMART_DATABASE_URL: cannot open the database ({exc.orig})") from None
+    sessions = db.make_sessionmaker(engine=engine)
+    with sessions.begin() as session:
+        services.seed(session)
+    return sessions
