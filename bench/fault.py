@@ -64,7 +64,7 @@ def main() -> None:
         url = args.url or f"sqlite:///{Path(tmp) / 'fault.db'}"
         prepare_database(url)
         port = free_port()
-        server = start_server(url, port)
+        server = start_server(url, port, 1)
         base = f"http://127.0.0.1:{port}"
         headers = token(base, "bench_office")
         acked: list[str] = []
@@ -82,7 +82,7 @@ def main() -> None:
         for t in threads:
             t.join(timeout=10)
         print(f"killed the server (SIGKILL) after {args.seconds:.1f} s of writes")
-        server = start_server(url, port)  # restart: migrations and seed run again, idempotently
+        server = start_server(url, port, 1)  # restart: migrations and seed run again, idempotently
         try:
             ok = check(url, acked)
         finally:

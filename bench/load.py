@@ -64,20 +64,18 @@ def prepare_database(url: str) -> None:
     engine.dispose()
 
 
-def start_server(url: str, port: int) -> subprocess.Popen[bytes]:
+def start_server(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
+    """`ismart serve` as a deployment runs it (the database was prepared by prepare_database)."""
     env = {**os.environ, "ISMART_DATABASE_URL": url, "ISMART_SECRET_KEY": SECRET}
     command = [
         sys.executable,
         "-m",
-        "uvicorn",
-        "--factory",
-        "ismart.api.app:create_app",
-        "--host",
-        "127.0.0.1",
+        "ismart.cli",
+        "serve",
         "--port",
         str(port),
-        "--log-level",
-        "warning",
+        "--workers",
+        str(workers),
     ]
     process = subprocess.Popen(command, env=env, cwd=ROOT)
     deadline = time.monotonic() + 30
@@ -104,9 +102,21 @@ def dossier() -> dict[str, Any]:
     return plain
 
 
-def drive(base: str, headers: dict[str, str], seconds: float, results: list[tuple[str, int, float]]) -> None:
+MIXES = {
+    "mixed": [("POST", "/screen"), ("GET", "/sites"), ("POST", "/screen"), ("GET", "/subjects")],
+    "screen": [("POST", "/screen")],
+}
+
+
+def drive(
+    base: str,
+    headers: dict[str, str],
+    seconds: float,
+    results: list[tuple[str, int, float]],
+    mix: str = "mixed",
+) -> None:
     body = dossier()
-    requests = [("POST", "/screen"), ("GET", "/sites"), ("POST", "/screen"), ("GET", "/subjects")]
+    requests = MIXES[mix]
     stop = time.monotonic() + seconds
     with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
         i = 0
@@ -134,26 +144,34 @@ def main() -> None:
     parser.add_argument("--url", help="database URL (default: a fresh SQLite file)")
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--workers", type=int, default=1, help="server worker processes")
+    parser.add_argument(
+        "--mix", choices=sorted(MIXES), default="mixed", help="requests each client cycles through"
+    )
     args = parser.parse_args()
     clients, seconds = min(args.clients, MAX_CLIENTS), min(args.seconds, MAX_SECONDS)
     with tempfile.TemporaryDirectory() as tmp:
         url = args.url or f"sqlite:///{Path(tmp) / 'load.db'}"
         prepare_database(url)
         port = free_port()
-        server = start_server(url, port)
+        server = start_server(url, port, max(1, min(args.workers, 8)))
         try:
             base = f"http://127.0.0.1:{port}"
             headers = token(base, "bench_office")
             results: list[tuple[str, int, float]] = []
             threads = [
-                threading.Thread(target=drive, args=(base, headers, seconds, results)) for _ in range(clients)
+                threading.Thread(target=drive, args=(base, headers, seconds, results, args.mix))
+                for _ in range(clients)
             ]
             began = time.monotonic()
             for t in threads:
                 t.start()
             for t in threads:
                 t.join()
-            print(f"database: {url.split('@')[-1]}; clients: {clients}")
+            print(
+                f"database: {url.split('@')[-1]}; clients: {clients}; "
+                f"server workers: {args.workers}; mix: {args.mix}"
+            )
             report(results, time.monotonic() - began)
         finally:
             server.terminate()

@@ -15,12 +15,13 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any, Literal
 
-import yaml
 from dateutil.relativedelta import relativedelta
+
+from ismart import yamlio
 
 # ---------------------------------------------------------------------------------------------
 # Age
@@ -52,6 +53,7 @@ class Age:
         return f"{self.years} y {self.months} m {self.days} d"
 
 
+@lru_cache(maxsize=65536)
 def age_on(birth: date, on: date) -> Age:
     """Exact age on ``on`` of someone born on ``birth``; ValueError if ``on`` precedes birth."""
     if on < birth:
@@ -60,6 +62,7 @@ def age_on(birth: date, on: date) -> Age:
     return Age(delta.years, delta.months, delta.days)
 
 
+@lru_cache(maxsize=65536)
 def anniversary(birth: date, years: int = 0, months: int = 0) -> date:
     """The first day on which someone born on ``birth`` has completed ``years`` and ``months``.
 
@@ -251,7 +254,7 @@ def _parse_band(raw: Any) -> _Band:
 @cache
 def _uln_table() -> tuple[str, tuple[_Band, ...]]:
     path = resources.files("ismart") / "reference" / "creatinine_uln.yaml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = yamlio.safe_load(path.read_text(encoding="utf-8"))
     if data.get("schema_version") != 1 or data.get("unit") != "mg/dL":
         raise ValueError("creatinine_uln.yaml: expected schema_version 1 and unit mg/dL")
     source = data["source"]

@@ -363,3 +363,7 @@ def main() -> None:
     except IsmartError as exc:  # a last safety net: a user never sees a traceback for these
         typer.echo(f"error: {exc}", err=True)
         raise SystemExit(2) from None
+
+
+if __name__ == "__main__":
+    main()

@@ -150,14 +150,27 @@ def rescreen_review(
     typer.echo(f"verdict change {change_id} reviewed")
 
 
-def serve(port: Annotated[int, typer.Option(help="TCP port on 127.0.0.1.")] = 8000) -> None:
+def serve(
+    port: Annotated[int, typer.Option(help="TCP port on 127.0.0.1.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=32, help="Worker processes (one per core).")] = 1,
+) -> None:
     """Serve the registry API on 127.0.0.1."""
     import uvicorn
 
-    from ismart.api.app import create_app
+    from ismart.api.app import create_app, prepare_registry
 
     try:
-        app = create_app()
+        state = prepare_registry(load_settings())  # migrations and re-screening happen once, here
     except IsmartError as exc:
         raise _fail(exc) from None
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+    if workers == 1:
+        uvicorn.run(create_app(state=state), host="127.0.0.1", port=port, log_level="warning")
+    else:
+        uvicorn.run(
+            "ismart.api.app:worker_app",
+            factory=True,
+            workers=workers,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+        )

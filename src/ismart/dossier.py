@@ -444,7 +444,9 @@ def load(path: Path, *, as_of: date) -> Dossier:
     except UnicodeDecodeError:
         raise DossierError("", f"{path} is not UTF-8 text") from None
     try:
-        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+        data = (
+            json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+        )  # exact error lines
     except json.JSONDecodeError as exc:
         raise DossierError("", f"{path}: invalid JSON at line {exc.lineno}: {exc.msg}") from None
     except yaml.YAMLError as exc:

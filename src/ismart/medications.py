@@ -36,6 +36,7 @@ from typing import Any, Literal, Self
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from ismart import yamlio
 from ismart.errors import ProfileFileError, ProtocolDataError
 
 SCHEMA_VERSION = 1
@@ -251,7 +252,7 @@ def _default_table() -> MedicationTable:
 
 def _parse(text: str, name: str) -> MedicationFile:
     try:
-        data: Any = yaml.safe_load(text)
+        data: Any = yamlio.safe_load(text)
     except yaml.YAMLError as exc:
         raise ProtocolDataError(f"{name}: not valid YAML: {exc}") from None
     if not isinstance(data, dict):

@@ -10,8 +10,10 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ismart.api.deps import AppState
+from ismart import dossier
+from ismart.api.deps import AppState, utc_today
 from ismart.api.routes import router
+from ismart.eligibility.engine import screen
 from ismart.errors import DossierError, InputError, _one_line
 from ismart.registry import services
 from ismart.registry.bootstrap import open_registry
@@ -57,19 +59,39 @@ async def _internal_error(_r: Request, exc: Exception) -> JSONResponse:
     return _error(500, "internal error")
 
 
+def _warm_up() -> None:
+    """Load the lazily cached reference data now, not in the first requests' threads at once."""
+    today = utc_today()
+    screen(dossier.from_mapping({}, as_of=today), services.protocol(), as_of=today)
+
+
+def prepare_registry(settings: Settings) -> AppState:
+    """Migrate, seed and re-run screenings made under other protocol data: once, before serving."""
+    settings.signing_key()  # refuse to start without a real secret
+    state = AppState(settings=settings, sessions=open_registry(settings))
+    report = state.write(lambda session: services.rescreen_outdated(session, actor=services.SYSTEM))
+    if report.rescreened:
+        _LOG.warning(
+            "protocol data %s: %d stored screenings re-run, %d verdict changes await review",
+            report.protocol_version,
+            report.rescreened,
+            len(report.changes),
+        )
+    _warm_up()
+    return state
+
+
+def worker_app() -> FastAPI:
+    """The app of one server worker process; the parent prepared the database (uvicorn factory)."""
+    settings = load_settings()
+    settings.signing_key()
+    _warm_up()
+    return create_app(state=AppState(settings=settings, sessions=open_registry(settings, prepare=False)))
+
+
 def create_app(*, settings: Settings | None = None, state: AppState | None = None) -> FastAPI:
     if state is None:
-        settings = settings or load_settings()
-        settings.signing_key()  # refuse to start without a real secret
-        state = AppState(settings=settings, sessions=open_registry(settings))
-        report = state.write(lambda session: services.rescreen_outdated(session, actor=services.SYSTEM))
-        if report.rescreened:
-            _LOG.warning(
-                "protocol data %s: %d stored screenings re-run, %d verdict changes await review",
-                report.protocol_version,
-                report.rescreened,
-                len(report.changes),
-            )
+        state = prepare_registry(settings or load_settings())
     app = FastAPI(title="ismart registry", version="0.1.0")
     app.state.registry = state
     app.include_router(router)

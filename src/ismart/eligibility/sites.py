@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from ismart.protocol.model import Site
 
@@ -40,9 +41,10 @@ _GENERIC = frozenset(
 )
 
 
-def _tokens(text: str) -> set[str]:
+@lru_cache(maxsize=4096)
+def _tokens(text: str) -> frozenset[str]:
     plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    return set(re.findall(r"[a-z0-9]+", plain.replace("'s", "s")))
+    return frozenset(re.findall(r"[a-z0-9]+", plain.replace("'s", "s")))
 
 
 def find_site(name: str, sites: list[Site]) -> Site | None:

@@ -8,7 +8,7 @@ error: it is returned upper-cased (and stripped), as a lab may report any gene.
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 
 from ismart.molecular.reference import gene_key, load_genes
 
@@ -20,6 +20,7 @@ def _table() -> dict[str, str]:
     return load_genes().lookup()
 
 
+@lru_cache(maxsize=65536)
 def normalize_gene(symbol: str) -> str:
     """The HGNC approved symbol for ``symbol``; an unknown symbol comes back upper-cased unchanged."""
     return _table().get(gene_key(symbol), symbol.strip().upper())

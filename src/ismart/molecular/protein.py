@@ -40,6 +40,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 
 __all__ = ["ChangeKind", "HgvsError", "ProteinChange", "parse_protein_change"]
 
@@ -291,6 +292,12 @@ def parse_protein_change(text: str) -> ProteinChange:
     """Parse an HGVS protein change; raise :class:`HgvsError` naming the text when it is not one."""
     if not isinstance(text, str):
         raise HgvsError(f"{text!r} is not an HGVS protein change (not a string)")
+    return _parse_text(text)
+
+
+@lru_cache(maxsize=65536)
+def _parse_text(text: str) -> ProteinChange:
+    """Parsing is pure and the same changes recur across sub-protocols and patients: cached."""
     if not text.strip():
         raise _fail(text, "empty")
     try:

@@ -19,6 +19,7 @@ from typing import Any, Literal, Self, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from ismart import yamlio
 from ismart.errors import ProtocolDataError
 
 __all__ = [
@@ -201,7 +202,7 @@ class GeneFile(_Data):
 def _read(name: str) -> dict[str, Any]:
     path = resources.files("ismart") / "reference" / name
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yamlio.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise ProtocolDataError(f"{name}: not valid YAML ({' '.join(str(exc).split())})") from None
     if not isinstance(data, dict):

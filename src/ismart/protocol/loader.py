@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from ismart import yamlio
 from ismart.errors import ProtocolDataError
 from ismart.protocol.model import (
     SCHEMA_VERSION,
@@ -27,7 +28,7 @@ DEFAULT_PROTOCOL = "hem_ismart"
 
 def _read(entry: Traversable | Path) -> Any:
     try:
-        data = yaml.safe_load(entry.read_text(encoding="utf-8"))
+        data = yamlio.safe_load(entry.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise ProtocolDataError(f"{entry.name}: cannot read protocol data: {exc}") from None
     if not isinstance(data, dict):

@@ -11,11 +11,14 @@ from ismart.registry import db, services
 from ismart.registry.settings import Settings, SettingsError
 
 
-def open_registry(settings: Settings) -> db.sessionmaker[db.Session]:
-    """Activate the configured protocol data, migrate, seed; return the session factory."""
+def open_registry(settings: Settings, *, prepare: bool = True) -> db.sessionmaker[db.Session]:
+    """Activate the configured protocol data, migrate and seed (unless another process prepared the
+    database already, as for the workers of one server); return the session factory."""
     services.activate_protocol(load_from(Path(settings.protocol_dir)) if settings.protocol_dir else None)
     try:
         engine = db.make_engine(url=settings.database_url)
+        if not prepare:
+            return db.make_sessionmaker(engine=engine)
         db.upgrade(engine=engine)
     except ArgumentError as exc:
         raise SettingsError(f"ISMART_DATABASE_URL: not a database URL ({exc})") from None

@@ -11,6 +11,8 @@ from ismart.eligibility.result import CriterionResult, ScreeningResult, Subproto
 
 
 def _plain(value: Any) -> Any:
+    if value is None or isinstance(value, str | int | float):  # bool is an int
+        return value
     if isinstance(value, date | datetime):
         return value.isoformat()
     if isinstance(value, Mapping):

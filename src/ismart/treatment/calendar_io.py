@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from ismart import yamlio
 from ismart.errors import InputError
 from ismart.protocol.model import LevelDose
 from ismart.treatment.calendar import Calendar, CalendarRow, DoseTable
@@ -167,7 +168,7 @@ def to_png(calendar: Calendar, path: Path) -> None:
 def load_dose_table(path: Path) -> DoseTable:
     """A sponsor's dose table: {drug: {level: {basis, value, max_mg, round_to_mg}}} in YAML."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yamlio.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise InputError(f"{path}: cannot read the dose table: {exc}") from None
     if not isinstance(data, dict):

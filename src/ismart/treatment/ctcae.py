@@ -32,6 +32,7 @@ from typing import Any, Literal, Self
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from ismart import yamlio
 from ismart.errors import InputError, ProtocolDataError
 
 SCHEMA_VERSION = 1
@@ -238,7 +239,7 @@ class CtcaeTable:
 def parse_ctcae(text: str, name: str = RESOURCE) -> CtcaeTable:
     """Validate a rule file's text; any fault is a ProtocolDataError naming the file and field."""
     try:
-        data: Any = yaml.safe_load(text)
+        data: Any = yamlio.safe_load(text)
     except yaml.YAMLError as exc:
         raise ProtocolDataError(f"{name}: not valid YAML: {exc}") from None
     if not isinstance(data, dict):
