@@ -240,3 +240,24 @@ def test_site_maximum_assessment_age_tightens_undated_windows() -> None:
 def test_unpublished_rules_leave_the_earliest_c1d1_unknown() -> None:
     result = screen_data(base_data())
     assert {s.id: s.earliest_c1d1 for s in result.subprotocols if s.id in "AE"} == {"A": None, "E": None}
+
+
+@pytest.mark.parametrize(
+    ("c1d1", "expected"),
+    [
+        (date(2026, 3, 8), Verdict.INCOMPLETE),  # the day before the screening: labs cannot be current
+        (date(2026, 3, 9), Verdict.ELIGIBLE),  # the screening day itself
+        (date(2026, 3, 10), Verdict.ELIGIBLE),  # the day after
+    ],
+)
+def test_a_planned_c1d1_before_the_screening_date_is_never_eligible(c1d1: date, expected: Verdict) -> None:
+    record = dossier.load(EXAMPLES / "d-kras-g12d-eligible.yaml", as_of=date(2026, 3, 9))
+    labs = [lab.model_copy(update={"collected_at": c1d1}) for lab in record.labs or []]
+    record = record.model_copy(update={"labs": labs})
+    result = screen(record, load_protocol(), as_of=date(2026, 3, 9), c1d1=c1d1)
+    d = next(s for s in result.subprotocols if s.id == "D")
+    blockers = [(c.key, c.status, c.summary) for c in d.criteria if c.status is not Status.MET]
+    assert d.verdict is expected, blockers
+    if expected is Verdict.INCOMPLETE:
+        renal = next(c for c in d.criteria if c.key == "renal")
+        assert renal.status is Status.UNKNOWN and "before the screening date" in renal.summary

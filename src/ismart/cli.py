@@ -77,7 +77,14 @@ def screen_command(
         Path | None, typer.Option(help="IC50 table (drug, ic50_nM, central_lab).")
     ] = None,
     sample: Annotated[str | None, typer.Option(help="Sample to take from multi-sample files.")] = None,
-    today: Annotated[str | None, typer.Option(hidden=True, help="Screening date (tests).")] = None,
+    today: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            "--today",
+            help="Screening date (YYYY-MM-DD; default today), e.g. to reproduce an earlier screening.",
+        ),
+    ] = None,
 ) -> None:
     """Screen one patient against every HEM-iSMART sub-protocol."""
     from ismart.profile_inputs import ProfileSources, sources_of, with_files

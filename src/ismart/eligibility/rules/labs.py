@@ -35,6 +35,14 @@ def _recent(ctx: Context, test: str, hours: int) -> tuple[Lab | None, Outcome | 
         return None, Outcome(
             Status.UNKNOWN, f"{test}: no planned C1D1 to date the window", {}, ("planned_c1d1",)
         )
+    if ctx.c1d1 < ctx.as_of:  # results "within N hours of C1D1" cannot be current for a past C1D1
+        return None, Outcome(
+            Status.UNKNOWN,
+            f"{test}: the planned C1D1 {ctx.c1d1} is before the screening date {ctx.as_of}; "
+            f"give the real planned C1D1 and results from the {hours} h before it",
+            {"planned_c1d1": ctx.c1d1.isoformat(), "screened_on": ctx.as_of.isoformat()},
+            ("planned_c1d1",),
+        )
     end = datetime.combine(ctx.c1d1 + timedelta(days=1), time.min)
     done = [
         lab
