@@ -195,11 +195,13 @@ def test_a_file_that_is_not_a_mapping_is_a_protocol_data_error(
     ],
 )
 def test_invalid_files_are_protocol_data_errors(
-    name: str, model: type[Any], change: Any, message: str, monkeypatch: pytest.MonkeyPatch
+    name: str, model: type[Any], change: Any, message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     data = _yaml(name)
     change(data)
-    monkeypatch.setattr(reference, "_read", lambda _name: data)
+    (tmp_path / "reference").mkdir()
+    (tmp_path / "reference" / name).write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    monkeypatch.setattr(reference.resources, "files", lambda _package: tmp_path)
     with pytest.raises(ProtocolDataError, match=message) as raised:
         reference._validate(model, name)
     assert str(raised.value).startswith(f"{name}: ")

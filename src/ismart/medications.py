@@ -31,10 +31,9 @@ from datetime import date
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal, Self
+from typing import Literal, Self
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ismart import yamlio
 from ismart.errors import ProfileFileError, ProtocolDataError
@@ -251,23 +250,7 @@ def _default_table() -> MedicationTable:
 
 
 def _parse(text: str, name: str) -> MedicationFile:
-    try:
-        data: Any = yamlio.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ProtocolDataError(f"{name}: not valid YAML: {exc}") from None
-    if not isinstance(data, dict):
-        raise ProtocolDataError(f"{name}: expected a mapping at the top level")
-    version = data.get("schema_version")
-    if type(version) is not int or version != SCHEMA_VERSION:
-        raise ProtocolDataError(
-            f"{name}: schema_version {version!r} is not supported (expected {SCHEMA_VERSION})"
-        )
-    try:
-        return MedicationFile.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors(include_url=False)[0]
-        where = ".".join(str(part) for part in err["loc"]) or "file"
-        raise ProtocolDataError(f"{name}: {where}: {err['msg']}") from None
+    return yamlio.load_versioned(text, name, MedicationFile, SCHEMA_VERSION)
 
 
 # ---- the site's licensed QT import

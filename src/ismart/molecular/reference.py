@@ -14,10 +14,9 @@ from __future__ import annotations
 import re
 from functools import cache
 from importlib import resources
-from typing import Any, Literal, Self, TypeVar
+from typing import Literal, Self, TypeVar
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ismart import yamlio
 from ismart.errors import ProtocolDataError
@@ -199,31 +198,9 @@ class GeneFile(_Data):
 # --- loading -----------------------------------------------------------------------------------
 
 
-def _read(name: str) -> dict[str, Any]:
-    path = resources.files("ismart") / "reference" / name
-    try:
-        data = yamlio.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ProtocolDataError(f"{name}: not valid YAML ({' '.join(str(exc).split())})") from None
-    if not isinstance(data, dict):
-        raise ProtocolDataError(f"{name}: expected a mapping at the top level")
-    version = data.get("schema_version")
-    if version != SCHEMA_VERSION:
-        raise ProtocolDataError(
-            f"{name}: schema_version {version!r} is not supported (this ismart reads {SCHEMA_VERSION})"
-        )
-    return data
-
-
 def _validate(model: type[_M], name: str) -> _M:
-    data = _read(name)
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        message = " ".join(str(first["msg"]).split())
-        raise ProtocolDataError(f"{name}: {where or 'file'}: {message}") from None
+    path = resources.files("ismart") / "reference" / name
+    return yamlio.load_versioned(path.read_text(encoding="utf-8"), name, model, SCHEMA_VERSION)
 
 
 @cache

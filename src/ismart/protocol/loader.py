@@ -6,10 +6,7 @@ from functools import cache
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any
-
-import yaml
-from pydantic import ValidationError
+from typing import TypeVar
 
 from ismart import yamlio
 from ismart.errors import ProtocolDataError
@@ -24,30 +21,15 @@ from ismart.protocol.model import (
 )
 
 DEFAULT_PROTOCOL = "hem_ismart"
+_F = TypeVar("_F", Master, SubProtocolFile)
 
 
-def _read(entry: Traversable | Path) -> Any:
+def _load(entry: Traversable | Path, model: type[_F]) -> _F:
     try:
-        data = yamlio.safe_load(entry.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+        text = entry.read_text(encoding="utf-8")
+    except OSError as exc:
         raise ProtocolDataError(f"{entry.name}: cannot read protocol data: {exc}") from None
-    if not isinstance(data, dict):
-        raise ProtocolDataError(f"{entry.name}: expected a mapping at the top level")
-    version = data.get("schema_version")
-    if version != SCHEMA_VERSION:
-        raise ProtocolDataError(
-            f"{entry.name}: schema_version {version!r} is not supported (expected {SCHEMA_VERSION})"
-        )
-    return data
-
-
-def _validate(model: type[Master] | type[SubProtocolFile], data: Any, name: str) -> Any:
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors(include_url=False)[0]
-        where = ".".join(str(p) for p in err["loc"])
-        raise ProtocolDataError(f"{name}: {where}: {err['msg']}") from None
+    return yamlio.load_versioned(text, entry.name, model, SCHEMA_VERSION)
 
 
 def _resolve(master: Master, raw: SubProtocolFile, name: str) -> SubProtocol:
@@ -77,11 +59,11 @@ def _resolve(master: Master, raw: SubProtocolFile, name: str) -> SubProtocol:
 
 def load_from(folder: Traversable | Path) -> Protocol:
     """Load a protocol folder: master.yaml plus the sub-protocol files it lists."""
-    master = _validate(Master, _read(folder / "master.yaml"), "master.yaml")
+    master = _load(folder / "master.yaml", Master)
     subs: list[SubProtocol] = []
     for sub_id in master.subprotocols:
         name = f"{sub_id}.yaml"
-        raw = _validate(SubProtocolFile, _read(folder / name), name)
+        raw = _load(folder / name, SubProtocolFile)
         if raw.id != sub_id:
             raise ProtocolDataError(f"{name}: id {raw.id!r} does not match its file name")
         subs.append(_resolve(master, raw, name))

@@ -27,13 +27,12 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from importlib import resources
-from typing import Any, Literal, Self
+from typing import Literal, Self
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ismart import yamlio
-from ismart.errors import InputError, ProtocolDataError
+from ismart.errors import InputError
 
 SCHEMA_VERSION = 1
 RESOURCE = "ctcae_v5_labs.yaml"
@@ -238,23 +237,7 @@ class CtcaeTable:
 
 def parse_ctcae(text: str, name: str = RESOURCE) -> CtcaeTable:
     """Validate a rule file's text; any fault is a ProtocolDataError naming the file and field."""
-    try:
-        data: Any = yamlio.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ProtocolDataError(f"{name}: not valid YAML: {exc}") from None
-    if not isinstance(data, dict):
-        raise ProtocolDataError(f"{name}: expected a mapping at the top level")
-    version = data.get("schema_version")
-    if type(version) is not int or version != SCHEMA_VERSION:
-        raise ProtocolDataError(
-            f"{name}: schema_version {version!r} is not supported (expected {SCHEMA_VERSION})"
-        )
-    try:
-        return CtcaeTable(CtcaeFile.model_validate(data))
-    except ValidationError as exc:
-        err = exc.errors(include_url=False)[0]
-        where = ".".join(str(part) for part in err["loc"]) or "file"
-        raise ProtocolDataError(f"{name}: {where}: {err['msg']}") from None
+    return CtcaeTable(yamlio.load_versioned(text, name, CtcaeFile, SCHEMA_VERSION))
 
 
 @cache
