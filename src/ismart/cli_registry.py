@@ -157,13 +157,14 @@ def serve(
     """Serve the registry API on 127.0.0.1."""
     import uvicorn
 
-    from ismart.api.app import create_app, prepare_registry
+    from ismart.api.app import create_app, prepare_registry, warm_up
 
     try:
         state = prepare_registry(load_settings())  # migrations and re-screening happen once, here
     except IsmartError as exc:
         raise _fail(exc) from None
     if workers == 1:
+        warm_up()  # each worker process warms its own caches (worker_app)
         uvicorn.run(create_app(state=state), host="127.0.0.1", port=port, log_level="warning")
     else:
         uvicorn.run(

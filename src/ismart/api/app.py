@@ -59,7 +59,7 @@ async def _internal_error(_r: Request, exc: Exception) -> JSONResponse:
     return _error(500, "internal error")
 
 
-def _warm_up() -> None:
+def warm_up() -> None:
     """Load the lazily cached reference data now, not in the first requests' threads at once."""
     today = utc_today()
     screen(dossier.from_mapping({}, as_of=today), services.protocol(), as_of=today)
@@ -77,7 +77,6 @@ def prepare_registry(settings: Settings) -> AppState:
             report.rescreened,
             len(report.changes),
         )
-    _warm_up()
     return state
 
 
@@ -85,13 +84,14 @@ def worker_app() -> FastAPI:
     """The app of one server worker process; the parent prepared the database (uvicorn factory)."""
     settings = load_settings()
     settings.signing_key()
-    _warm_up()
+    warm_up()
     return create_app(state=AppState(settings=settings, sessions=open_registry(settings, prepare=False)))
 
 
 def create_app(*, settings: Settings | None = None, state: AppState | None = None) -> FastAPI:
     if state is None:
         state = prepare_registry(settings or load_settings())
+        warm_up()
     app = FastAPI(title="ismart registry", version="0.1.0")
     app.state.registry = state
     app.include_router(router)

@@ -362,21 +362,25 @@ class RescreenReport:
     changes: list[VerdictChange]
 
 
-def _latest_screenings(session: Session) -> list[Screening]:
-    """Each subject's latest screening, for subjects still in the study."""
+def _latest_screenings(session: Session, *, protocol_version: str) -> tuple[int, list[Screening]]:
+    """How many subjects still in the study have a screening, and the latest screenings among
+    them made under other protocol data or another engine (only those rows are read in full)."""
     newest = (
         select(Screening.subject_code, func.max(Screening.id).label("id"))
         .group_by(Screening.subject_code)
         .subquery()
     )
-    query = (
+    latest = (
         select(Screening)
         .join(newest, Screening.id == newest.c.id)
         .join(Subject, Subject.code == Screening.subject_code)
         .where(Subject.state != "off_study")
-        .order_by(Screening.id)
     )
-    return list(session.scalars(query))
+    count = session.scalar(select(func.count()).select_from(latest.subquery())) or 0
+    outdated = latest.where(
+        (Screening.protocol_version != protocol_version) | (Screening.engine_version != ENGINE_VERSION)
+    )
+    return count, list(session.scalars(outdated.order_by(Screening.id)))
 
 
 def rescreen_outdated(session: Session, *, actor: Principal) -> RescreenReport:
@@ -388,18 +392,14 @@ def rescreen_outdated(session: Session, *, actor: Principal) -> RescreenReport:
     """
     require(actor, Role.trial_office)
     proto = protocol()
-    latest = _latest_screenings(session)
+    checked, outdated = _latest_screenings(session, protocol_version=proto.version)
     changes: list[VerdictChange] = []
-    rescreened = 0
-    for old in latest:
-        if old.protocol_version == proto.version and old.engine_version == ENGINE_VERSION:
-            continue
+    for old in outdated:
         source = session.get(DossierVersion, old.dossier_id)
         assert source is not None  # a foreign key
         old_result = json.loads(old.result)
         as_of = date.fromisoformat(old_result["screened_on"])
         new, new_verdicts = _run_screening(session, source=source, as_of=as_of, rescreen_of=old.id)
-        rescreened += 1
         old_verdicts = _verdicts(old_result)
         for sp_id in sorted(old_verdicts.keys() | new_verdicts.keys()):
             if old_verdicts.get(sp_id) == new_verdicts.get(sp_id):
@@ -430,7 +430,7 @@ def rescreen_outdated(session: Session, *, actor: Principal) -> RescreenReport:
             reason=f"protocol data {old.protocol_version} -> {proto.version}, "
             f"engine {old.engine_version} -> {ENGINE_VERSION}",
         )
-    return RescreenReport(proto.version, len(latest), rescreened, changes)
+    return RescreenReport(proto.version, checked, len(outdated), changes)
 
 
 def list_verdict_changes(
