@@ -89,7 +89,7 @@ def _combine(items: list[Outcome], order: tuple[Status, ...], summary: str | Non
     dates = [o.earliest for o in items if o.earliest is not None]
     return Outcome(
         status,
-        summary or "; ".join(o.summary for o in deciding),
+        summary or "; ".join(dict.fromkeys(o.summary for o in deciding)),  # each reason once
         evidence,
         missing,
         max(dates) if dates else None,

@@ -38,8 +38,8 @@ def _recent(ctx: Context, test: str, hours: int) -> tuple[Lab | None, Outcome | 
     if ctx.c1d1 < ctx.as_of:  # results "within N hours of C1D1" cannot be current for a past C1D1
         return None, Outcome(
             Status.UNKNOWN,
-            f"{test}: the planned C1D1 {ctx.c1d1} is before the screening date {ctx.as_of}; "
-            f"give the real planned C1D1 and results from the {hours} h before it",
+            f"the planned C1D1 {ctx.c1d1} is before the screening date {ctx.as_of}, so no "
+            f"laboratory result can be current: give the real planned C1D1",
             {"planned_c1d1": ctx.c1d1.isoformat(), "screened_on": ctx.as_of.isoformat()},
             ("planned_c1d1",),
         )
@@ -235,7 +235,7 @@ def transaminases(rule: TransaminaseRule, ctx: Context) -> Outcome:
     combined = all_of(parts)
     return Outcome(
         combined.status,
-        "; ".join(p.summary for p in parts),
+        "; ".join(dict.fromkeys(p.summary for p in parts)),
         {**combined.evidence, "limit_times_uln": rule.max_times_uln},
         combined.missing,
     )
