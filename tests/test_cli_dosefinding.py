@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from helpers import DATA
-from ismart.cli_dosefinding import app
+from ismart.cli.dosefinding import app
 
 runner = CliRunner()
 HEADER = "patient_id,dose_level,enrolled_on,evaluable,dlt\n"

@@ -9,7 +9,7 @@ from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
 from ismart.cli import app as main_app
-from ismart.cli_registry import audit_app, user_app
+from ismart.cli.registry import audit_app, user_app
 from ismart.registry import services
 from ismart.registry.bootstrap import open_registry
 from ismart.registry.settings import load_settings

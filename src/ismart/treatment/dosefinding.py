@@ -8,7 +8,7 @@ Three designs are supported, each in its own module:
 * BOIN (Liu S & Yuan Y, J R Stat Soc C 2015;64:507-23), in ``dosefinding_boin``.
 
 Everything here is pure: records in, a ``Decision`` or ``OperatingCharacteristics`` out. Reading
-files and printing belong to ``ismart.cli_dosefinding``.
+files and printing belong to ``ismart.cli.dosefinding``.
 """
 
 from __future__ import annotations

@@ -346,12 +346,12 @@ def version_command() -> None:
 
 
 def _mount() -> None:
-    from ismart.cli_ae import app as ae_app
-    from ismart.cli_dosefinding import app as dosefinding_app
+    from ismart.cli.ae import app as ae_app
+    from ismart.cli.dosefinding import app as dosefinding_app
 
     app.add_typer(dosefinding_app, name="dosefinding", help="Dose finding: rolling six, 3+3 and BOIN.")
     app.add_typer(ae_app, name="ae", help="Adverse events: CTCAE v5.0 lab grading, DLT candidates, safety.")
-    from ismart.cli_registry import audit_app, rescreen_app, serve, user_app
+    from ismart.cli.registry import audit_app, rescreen_app, serve, user_app
 
     app.add_typer(user_app, name="user", help="Registry users: ismart user add NAME ROLE.")
     app.add_typer(audit_app, name="audit", help="Audit trail: verify the hash chain, export as CSV.")

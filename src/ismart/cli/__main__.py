@@ -1,0 +1,3 @@
+from ismart.cli.main import main
+
+main()
