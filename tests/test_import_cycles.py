@@ -108,3 +108,24 @@ def test_the_walker_finds_a_cycle() -> None:
 
 def test_no_import_cycle_between_files() -> None:
     assert cycles(graph()) == []
+
+
+# The typed models of the protocol files are the schema every layer reads (molecular matches
+# against its entries, eligibility evaluates its rules, the loader fills it): a node of its own.
+SCHEMA_MODULES = {"ismart.protocol.model"}
+
+
+def _layer(module: str) -> str:
+    return module if module in SCHEMA_MODULES else ".".join(module.split(".")[:2])
+
+
+def test_packages_are_layered_one_way() -> None:
+    """dossier -> molecular -> eligibility, logic below both: no cycle between packages either."""
+    layers: dict[str, set[str]] = {}
+    for source, targets in graph().items():
+        layers.setdefault(_layer(source), set())
+        for target in targets:
+            layers.setdefault(_layer(target), set())
+            if _layer(target) != _layer(source):
+                layers[_layer(source)].add(_layer(target))
+    assert cycles(layers) == []

@@ -5,6 +5,7 @@ from ismart.application.screening import (
     ScreeningRequest,
     protocol_from_environment,
     protocol_in_force,
+    read_dossier,
     run_screening,
     to_contract,
 )
@@ -14,6 +15,7 @@ __all__ = [
     "ScreeningRequest",
     "protocol_from_environment",
     "protocol_in_force",
+    "read_dossier",
     "run_screening",
     "to_contract",
 ]

@@ -21,6 +21,7 @@ from ismart.eligibility.context import Options
 from ismart.eligibility.engine import screen
 from ismart.eligibility.result import ScreeningResult
 from ismart.errors import ProtocolDataError
+from ismart.molecular.profile import build_profile
 from ismart.profile_inputs import ProfileSources, sources_of, with_files
 from ismart.protocol import load_protocol
 from ismart.protocol.loader import load_from
@@ -32,6 +33,7 @@ __all__ = [
     "ScreeningRequest",
     "protocol_from_environment",
     "protocol_in_force",
+    "read_dossier",
     "run_screening",
     "to_contract",
 ]
@@ -75,15 +77,28 @@ class ScreeningRequest:
     lab_files: ProfileSources = field(default_factory=ProfileSources)
 
 
+def read_dossier(source: Path | Mapping[str, Any], *, as_of: date) -> Dossier:
+    """A dossier file or parsed data, checked whole: the input schema, then its molecular findings.
+
+    The dossier model is a pure input schema; an HGVS change is read where the profile is built
+    (``molecular.profile``), and building it here refuses a bad change when the dossier comes in
+    (a one-line DossierError naming ``profiling.variants[i].hgvs_p``), not at screening.
+    """
+    if isinstance(source, Path):
+        record = dossier.load(source, as_of=as_of)
+    else:
+        record = dossier.from_mapping(dict(source), as_of=as_of)
+    build_profile(record.profiling)
+    return record
+
+
 def _record(request: ScreeningRequest) -> Dossier:
     source = request.dossier
     if isinstance(source, Dossier):
-        record = source
-    elif isinstance(source, Path):
-        record = dossier.load(source, as_of=request.as_of)
+        return with_files(source, request.lab_files)
+    record = read_dossier(source, as_of=request.as_of)
+    if isinstance(source, Path):
         return with_files(record, sources_of(record, source, request.lab_files))
-    else:
-        record = dossier.from_mapping(dict(source), as_of=request.as_of)
     return with_files(record, request.lab_files)
 
 

@@ -11,8 +11,13 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from ismart import __version__, calculators, dossier
-from ismart.application.screening import ScreeningRequest, protocol_from_environment, run_screening
+from ismart import __version__, calculators
+from ismart.application.screening import (
+    ScreeningRequest,
+    protocol_from_environment,
+    read_dossier,
+    run_screening,
+)
 from ismart.eligibility.context import Options
 from ismart.errors import DossierError, IsmartError
 from ismart.profile_inputs import ProfileSources
@@ -161,7 +166,7 @@ def calendar_command(
     if bsa_formula not in calculators.BSA_FORMULAS:
         raise _fail(f"--bsa-formula: {bsa_formula!r} is not one of {', '.join(calculators.BSA_FORMULAS)}")
     try:
-        record = dossier.load(path, as_of=as_of)
+        record = read_dossier(path, as_of=as_of)
         sp = next((s for s in protocol_from_environment().subprotocols if s.id == subprotocol.upper()), None)
         if sp is None:
             raise _fail(f"--subprotocol: no sub-protocol {subprotocol!r}")
@@ -238,7 +243,7 @@ def triage_command(
         protocol = protocol_from_environment()
         merged = Dossier()
         for path in profiles or []:
-            record = dossier.load(path, as_of=as_of)
+            record = read_dossier(path, as_of=as_of)
             record = with_files(record, sources_of(record, path, ProfileSources()))
             merged = _merge_profiling(merged, record, path)
         merged = with_files(merged, given)

@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ismart import ENGINE_VERSION, dossier
-from ismart.application.screening import ScreeningRequest, run_screening, to_contract
+from ismart import ENGINE_VERSION
+from ismart.application.screening import ScreeningRequest, read_dossier, run_screening, to_contract
 from ismart.protocol import load_protocol
 from ismart.protocol.model import Protocol, SubProtocol
 from ismart.registry import audit
@@ -275,7 +275,7 @@ def add_dossier(
 ) -> DossierVersion:
     require(actor, Role.site_staff, Role.site_investigator, Role.trial_office)
     subject = get_subject(session, actor=actor, code=code)
-    dossier.from_mapping(data, as_of=as_of)
+    read_dossier(data, as_of=as_of)
     previous = _latest_dossier(session, code)
     if previous is not None and not (reason and reason.strip()):
         raise Invalid("reason: a reason is required to change stored clinical data")
