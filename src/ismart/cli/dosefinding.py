@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from ismart.cli.boundary import OneLineGroup, fail
 from ismart.errors import InputError, IsmartError
 from ismart.treatment.dosefinding import (
     HEM_ISMART_LEVELS,
@@ -36,6 +37,7 @@ from ismart.treatment.dosefinding import (
 )
 
 app = typer.Typer(
+    cls=OneLineGroup,
     name="dosefinding",
     help="Dose finding: next-patient decisions, decision tables and simulations (rolling six, 3+3, BOIN).",
     no_args_is_help=True,
@@ -77,10 +79,6 @@ LevelsOpt = Annotated[
     str | None, typer.Option(help="Dose levels, lowest first, comma-separated (default -1,1,2).")
 ]
 
-
-def _fail(message: str) -> typer.Exit:
-    Console(stderr=True).print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
-    return typer.Exit(code=2)
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -183,12 +181,12 @@ def next_command(
     try:
         text = patients.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise _fail(f"cannot read {patients}: {getattr(exc, 'strerror', None) or exc}") from None
+        raise fail(f"cannot read {patients}: {getattr(exc, 'strerror', None) or exc}") from None
     try:
         chosen = Design(NAMES[design.value], _levels(levels), target=target)
         decision = next_decision(chosen, parse_patients(text, patients.name), current_level)
     except IsmartError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     document = {"design": chosen.name, **decision.as_dict()}
     if output_format is Format.json:
         typer.echo(json.dumps(document, indent=2))
@@ -240,7 +238,7 @@ def table_command(
     try:
         rows = decision_table(Design(NAMES[design.value], target=target), n_max)
     except IsmartError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     if output_format is TableFormat.json:
         typer.echo(json.dumps(rows, indent=2))
     elif output_format is TableFormat.csv:
@@ -299,7 +297,7 @@ def simulate_command(
         oc = simulate(chosen, tox, trials, seed, max_patients, cohort_size, accrual_days, dlt_window)
         rate = trials / max(time.perf_counter() - started, 1e-9)
     except IsmartError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     if output_format is Format.json:
         typer.echo(json.dumps({**oc.as_dict(), "trials_per_second": round(rate)}, indent=2))
     else:
