@@ -19,6 +19,7 @@ from ismart.application.screening import (
     run_screening,
 )
 from ismart.cli.boundary import OneLineGroup, fail
+from ismart.cli.options import CnvOpt, DrugResponseOpt, FusionsOpt, MafOpt, SampleOpt, VcfOpt, lab_files
 from ismart.eligibility.context import Options
 from ismart.errors import DossierError, IsmartError
 from ismart.profile_inputs import ProfileSources
@@ -72,14 +73,12 @@ def screen_command(
             min=0,
         ),
     ] = None,
-    vcf: Annotated[Path | None, typer.Option(help="Annotated VCF (VEP CSQ or SnpEff ANN).")] = None,
-    maf: Annotated[Path | None, typer.Option(help="MAF (cBioPortal/GDC mutation format).")] = None,
-    fusions: Annotated[Path | None, typer.Option(help="Arriba or STAR-Fusion table.")] = None,
-    cnv: Annotated[Path | None, typer.Option(help="Discrete CNA (cBioPortal) or a seg file.")] = None,
-    drug_response: Annotated[
-        Path | None, typer.Option(help="IC50 table (drug, ic50_nM, central_lab).")
-    ] = None,
-    sample: Annotated[str | None, typer.Option(help="Sample to take from multi-sample files.")] = None,
+    vcf: VcfOpt = None,
+    maf: MafOpt = None,
+    fusions: FusionsOpt = None,
+    cnv: CnvOpt = None,
+    drug_response: DrugResponseOpt = None,
+    sample: SampleOpt = None,
     today: Annotated[
         str | None,
         typer.Option(
@@ -97,7 +96,7 @@ def screen_command(
         as_of=as_of,
         c1d1=planned,
         options=Options(assessment_max_age_days=max_assessment_age),
-        lab_files=ProfileSources(vcf, maf, fusions, cnv, drug_response, sample),
+        lab_files=lab_files(vcf, maf, fusions, cnv, drug_response, sample),
     )
     try:
         result = run_screening(request, protocol=protocol_from_environment())
@@ -219,12 +218,12 @@ def triage_command(
     profiles: Annotated[
         list[Path] | None, typer.Argument(metavar="[DOSSIER]...", help="Dossier(s) with a profiling section.")
     ] = None,
-    vcf: Annotated[Path | None, typer.Option(help="Annotated VCF (VEP CSQ or SnpEff ANN).")] = None,
-    maf: Annotated[Path | None, typer.Option(help="MAF (cBioPortal/GDC mutation format).")] = None,
-    fusions: Annotated[Path | None, typer.Option(help="Arriba or STAR-Fusion table.")] = None,
-    cnv: Annotated[Path | None, typer.Option(help="Discrete CNA (cBioPortal) or a seg file.")] = None,
-    drug_response: Annotated[Path | None, typer.Option(help="IC50 table.")] = None,
-    sample: Annotated[str | None, typer.Option(help="Sample to take from multi-sample files.")] = None,
+    vcf: VcfOpt = None,
+    maf: MafOpt = None,
+    fusions: FusionsOpt = None,
+    cnv: CnvOpt = None,
+    drug_response: DrugResponseOpt = None,
+    sample: SampleOpt = None,
     output_format: Annotated[Format, typer.Option("--format", "-f", help="text or json.")] = Format.text,
     today: Annotated[str | None, typer.Option(hidden=True)] = None,
 ) -> None:
@@ -236,7 +235,7 @@ def triage_command(
     from ismart.report import triage_report
 
     as_of = _parse_date(today, "--today") or date.today()
-    given = ProfileSources(vcf, maf, fusions, cnv, drug_response, sample)
+    given = lab_files(vcf, maf, fusions, cnv, drug_response, sample)
     if not profiles and not given.any():
         raise fail("give a dossier or at least one of --vcf, --maf, --fusions, --cnv, --drug-response")
     try:
