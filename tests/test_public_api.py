@@ -57,3 +57,11 @@ def test_dosefinding_package_exports_the_engines_public_functions() -> None:
     assert {"next_decision", "decision_table", "simulate", "Design", "PatientRecord"} <= set(
         dosefinding.__all__
     )
+
+
+def test_country_codes_are_reference_data() -> None:
+    from ismart.countries import country_codes
+
+    codes = country_codes()
+    assert codes["Sweden"] == "SE" and codes["Norway"] == "NO" and codes["United Kingdom"] == "GB"
+    assert all(len(code) == 2 and code.isupper() for code in codes.values())
