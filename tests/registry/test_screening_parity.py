@@ -13,10 +13,9 @@ from registry_helpers import EXAMPLES, SITE, Registry, add_users, amended_protoc
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from ismart.application import protocol_from_environment
 from ismart.cli import app as main_app
 from ismart.registry import services
-from ismart.registry.bootstrap import open_registry
-from ismart.registry.settings import Settings
 
 AS_OF = date(2026, 3, 8)  # not the registry's clock (TODAY): the date must come from the request
 C1D1 = date(2026, 3, 9)  # the example's own planned C1D1
@@ -29,7 +28,8 @@ def test_cli_api_and_registry_agree_under_an_amended_protocol(
     monkeypatch.setenv("ISMART_PROTOCOL_DIR", str(folder))
     headers = add_users(registry)
     try:
-        open_registry(Settings(database_url=registry.state.settings.database_url, protocol_dir=str(folder)))
+        # what bootstrap.open_registry does with the deployment's settings, without a second database
+        services.activate_protocol(protocol_from_environment())
         cli = CliRunner().invoke(
             main_app,
             ["screen", str(EXAMPLES / "b-nup214-abl1-eligible.yaml"), "--as-of", str(AS_OF), "-f", "json"],
