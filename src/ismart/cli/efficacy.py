@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -101,3 +102,33 @@ def simon_command(
     table.add_row(*_row("optimal", found.optimal, values[0], values[1]))
     table.add_row(*_row("minimax", found.minimax, values[0], values[1]))
     Console(highlight=False, soft_wrap=True).print(table)
+
+
+@app.command("report")
+def report_command(
+    subprotocol: Annotated[str, typer.Argument(help="Sub-protocol id, e.g. B.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the CSV, PNG and PDF files.")] = Path(
+        "."
+    ),
+) -> None:
+    """The efficacy stage with its decision, enrolment by site and month, and the flow of subjects
+    (screened to responded), from the registry (ISMART_DATABASE_URL): CSV, PNG and PDF."""
+    from ismart.registry import responses, services
+    from ismart.registry.bootstrap import open_registry
+    from ismart.registry.settings import load_settings
+    from ismart.report.efficacy_report import write_all
+
+    try:
+        with open_registry(load_settings())() as session:
+            actor = services.SYSTEM
+            report = responses.efficacy(session, actor=actor, subprotocol=subprotocol)
+            flow = responses.flow(session, actor=actor, subprotocol=subprotocol)
+            rows = responses.enrolment(session, actor=actor, subprotocol=subprotocol)
+        files = write_all(report, flow, rows, out)
+    except IsmartError as exc:
+        raise _fail(str(exc)) from None
+    except OSError as exc:
+        raise _fail(f"{out}: cannot write the report: {exc.strerror}") from None
+    typer.echo(f"{report.subprotocol}: {report.state.stage.value} ({report.state.decision})")
+    for file in files:
+        typer.echo(f"wrote {file}")

@@ -471,3 +471,91 @@ def efficacy(session: Session, *, actor: Principal, subprotocol: str) -> Efficac
     p1 = design_data.p1 if design_data else None
     result = eff.state(design, outcomes, p0=p0, p1=p1, rp2d_declared=rp2d is not None)
     return EfficacyReport(sp.id, rp2d, design_data, result)
+
+
+# --- reports: the trial's flow and its enrolment ------------------------------------------------
+
+FLOW_STEPS = ("screened", "eligible", "referred", "registered", "treated", "evaluable", "responded")
+
+
+@dataclass(frozen=True)
+class Flow:
+    """CONSORT-style counts for one sub-protocol (each a count of distinct subjects)."""
+
+    subprotocol: str
+    counts: dict[str, int]
+
+
+def _eligible_for(result_json: str, sp_id: str) -> bool:
+    result = json.loads(result_json)
+    return any(
+        s.get("id") == sp_id and s.get("verdict") == "ELIGIBLE" for s in result.get("subprotocols", [])
+    )
+
+
+def flow(session: Session, *, actor: Principal, subprotocol: str) -> Flow:
+    """Screened -> eligible -> referred -> registered -> treated -> evaluable -> responded.
+
+    Screened counts every screened subject (a screening judges all sub-protocols at once);
+    evaluable and responded follow the efficacy stage's rule after cycle 1, at any dose level.
+    """
+    from ismart.registry.models import BoardDecision, Screening
+
+    require(actor, Role.trial_office, Role.monitor)
+    sp = _subprotocol(subprotocol)
+    screened: set[str] = set()
+    eligible: set[str] = set()
+    for code, result in session.execute(select(Screening.subject_code, Screening.result)):
+        screened.add(code)
+        if _eligible_for(result, sp.id):
+            eligible.add(code)
+    referred = set(
+        session.scalars(select(BoardDecision.subject_code).where(BoardDecision.subprotocol == sp.id))
+    )
+    query = (
+        select(Registration, Subject)
+        .join(Subject, Subject.code == Registration.subject_code)
+        .where(Registration.subprotocol == sp.id)
+    )
+    reasons = efficacy_designs().evaluability.non_responder_if_off_before_assessment
+    registered = treated = evaluable = responded = 0
+    for _reg, subject in session.execute(query):
+        registered += 1
+        found = _patient_outcome(session, subject, reasons)
+        if found is None:
+            continue
+        treated += 1
+        if found.evaluable and found.responder is not None:
+            evaluable += 1
+            responded += int(found.responder)
+    counts = dict(
+        zip(
+            FLOW_STEPS,
+            (len(screened), len(eligible), len(referred), registered, treated, evaluable, responded),
+            strict=True,
+        )
+    )
+    return Flow(sp.id, counts)
+
+
+@dataclass(frozen=True)
+class EnrolmentRow:
+    site_code: str
+    month: str  # YYYY-MM of the registration
+    registered: int
+
+
+def enrolment(session: Session, *, actor: Principal, subprotocol: str) -> list[EnrolmentRow]:
+    """Registrations to the sub-protocol by site and calendar month."""
+    require(actor, Role.trial_office, Role.monitor)
+    sp = _subprotocol(subprotocol)
+    query = (
+        select(Subject.site_code, Registration.created_at)
+        .join(Subject, Subject.code == Registration.subject_code)
+        .where(Registration.subprotocol == sp.id)
+    )
+    tally: dict[tuple[str, str], int] = {}
+    for site, created in session.execute(query):
+        key = (site, f"{created:%Y-%m}")
+        tally[key] = tally.get(key, 0) + 1
+    return [EnrolmentRow(site, month, n) for (site, month), n in sorted(tally.items())]
