@@ -177,6 +177,14 @@ def test_responses_off_study_and_errors(trial: Registry) -> None:
         "cycle": 1,
         "reason": "CRp after cycle 1",
     }
+    gate = c.get(f"/subjects/{code}/cycle-gates/2", headers=h["staff"]).json()
+    assert gate == {
+        "cycle": 2,
+        "gate": "allowed",
+        "reason": "CRp at the end of cycle 1: at least a partial response",
+    }
+    third = c.get(f"/subjects/{code}/cycle-gates/3?sponsor_approved=true", headers=h["staff"]).json()
+    assert (third["gate"], third["reason"]) == ("unknown", "response at the end of cycle 2 not known")
     future = c.post(
         f"/subjects/{code}/responses", json={**body, "assessed_on": "2026-04-01"}, headers=h["staff"]
     )

@@ -177,3 +177,9 @@ class EfficacyPublic(BaseModel):
     stage1_responders: int
     operating_characteristics: dict[str, CharacteristicsPublic]
     patients: list[PatientPublic]
+
+
+class GatePublic(BaseModel):
+    cycle: int
+    gate: str
+    reason: str

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
 from sqlalchemy.orm import Session
 
 from ismart.api import response_schemas as s
@@ -106,6 +106,22 @@ def confirm_response(code: Code, response_id: RowId, state: StateDep, who: Princ
     return state.write(
         lambda db: _response(svc.confirm_response(db, actor=who, code=code, response_id=response_id))
     )
+
+
+@router.get("/subjects/{code}/cycle-gates/{cycle}", tags=["responses"])
+def cycle_gate(
+    code: Code,
+    cycle: Annotated[int, Path(ge=1, le=4)],
+    state: StateDep,
+    who: PrincipalDep,
+    sponsor_approved: Annotated[bool | None, Query()] = None,
+) -> s.GatePublic:
+    """May this cycle start: at least PR after cycle 1 for cycle 2; CR after cycle 2 and the
+    sponsor's approval for cycle 3 (judged on the confirmed assessments)."""
+    decision = state.write(
+        lambda db: svc.cycle_gate(db, actor=who, code=code, cycle=cycle, sponsor_approved=sponsor_approved)
+    )
+    return s.GatePublic(cycle=cycle, gate=decision.gate.value, reason=decision.reason)
 
 
 @router.get("/subjects/{code}/outcome", tags=["responses"])

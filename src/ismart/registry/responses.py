@@ -41,9 +41,11 @@ from ismart.response import (
     classify_leukaemia,
     classify_lymphoma,
     is_responder,
+    may_start_cycle,
 )
 from ismart.response import efficacy as eff
 from ismart.response.classify import marrow_status
+from ismart.response.gates import GateDecision
 
 OFF_REASONS = ("progression", "toxicity", "hsct", "consent_withdrawn", "death", "investigator_decision")
 FOLLOW_UP = ("in_follow_up", "lost_to_follow_up", "dead", "completed")
@@ -559,3 +561,15 @@ def enrolment(session: Session, *, actor: Principal, subprotocol: str) -> list[E
         key = (site, f"{created:%Y-%m}")
         tally[key] = tally.get(key, 0) + 1
     return [EnrolmentRow(site, month, n) for (site, month), n in sorted(tally.items())]
+
+
+def cycle_gate(
+    session: Session, *, actor: Principal, code: str, cycle: int, sponsor_approved: bool | None
+) -> GateDecision:
+    """May ``cycle`` start? Judged on the latest confirmed assessment of the cycle before it."""
+    rows = list_responses(session, actor=actor, code=code)
+    if not 1 <= cycle <= MAX_CYCLE + 1:
+        raise Invalid(f"cycle: {cycle} must be from 1 to {MAX_CYCLE + 1}")
+    before = [r for r in rows if r.cycle == cycle - 1 and r.confirmed_by is not None]
+    previous = Category(before[-1].category) if before else None
+    return may_start_cycle(cycle, previous=previous, sponsor_approved=sponsor_approved)
