@@ -15,7 +15,7 @@ from ismart.registry import responses as svc
 from ismart.registry.errors import Invalid
 from ismart.registry.response_models import ResponseAssessment, SubjectOutcome
 from ismart.response import Best, Disease
-from ismart.response.efficacy import EfficacyState
+from ismart.response.efficacy import EfficacyReport, EfficacyState
 
 router = APIRouter()
 Code = Annotated[str, Path(pattern=r"^[A-Z]{2}-[A-Z0-9]{1,5}-[0-9]{4,6}$", max_length=32)]
@@ -183,7 +183,7 @@ def declare_rp2d(sub_id: SubId, body: s.Rp2dCreate, state: StateDep, who: Princi
     )
 
 
-def _efficacy(report: svc.EfficacyReport) -> s.EfficacyPublic:
+def _efficacy(report: EfficacyReport) -> s.EfficacyPublic:
     st: EfficacyState = report.state
     data, d = report.design_data, st.design
     design = s.DesignPublic(
@@ -210,7 +210,7 @@ def _efficacy(report: svc.EfficacyReport) -> s.EfficacyPublic:
     }
     return s.EfficacyPublic(
         subprotocol=report.subprotocol,
-        rp2d=s.Rp2dPublic.model_validate(report.rp2d) if report.rp2d else None,
+        rp2d=s.Rp2dPublic.model_validate(report.rp2d, from_attributes=True) if report.rp2d else None,
         design=design,
         stage=st.stage.value,
         decision=st.decision,

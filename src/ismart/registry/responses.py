@@ -45,6 +45,7 @@ from ismart.response import (
 )
 from ismart.response import efficacy as eff
 from ismart.response.classify import marrow_status
+from ismart.response.efficacy import FLOW_STEPS, EfficacyReport, EnrolmentRow, Flow, Rp2d
 from ismart.response.gates import GateDecision
 
 OFF_REASONS = ("progression", "toxicity", "hsct", "consent_withdrawn", "death", "investigator_decision")
@@ -441,14 +442,6 @@ def _patient_outcome(
     return eff.Outcome(subject.code, None, True, f"awaiting a confirmed cycle-1 assessment ({top.reason})")
 
 
-@dataclass(frozen=True)
-class EfficacyReport:
-    subprotocol: str
-    rp2d: Rp2dDeclaration | None
-    design_data: eff.DesignData | None
-    state: eff.EfficacyState
-
-
 def efficacy(session: Session, *, actor: Principal, subprotocol: str) -> EfficacyReport:
     require(actor, Role.trial_office, Role.monitor)
     sp = _subprotocol(subprotocol)
@@ -472,20 +465,11 @@ def efficacy(session: Session, *, actor: Principal, subprotocol: str) -> Efficac
     p0 = design_data.p0 if design_data else None
     p1 = design_data.p1 if design_data else None
     result = eff.state(design, outcomes, p0=p0, p1=p1, rp2d_declared=rp2d is not None)
-    return EfficacyReport(sp.id, rp2d, design_data, result)
+    declared = None if rp2d is None else Rp2d(sp.id, rp2d.dose_level, rp2d.declared_on, rp2d.declared_by)
+    return EfficacyReport(sp.id, declared, design_data, result)
 
 
 # --- reports: the trial's flow and its enrolment ------------------------------------------------
-
-FLOW_STEPS = ("screened", "eligible", "referred", "registered", "treated", "evaluable", "responded")
-
-
-@dataclass(frozen=True)
-class Flow:
-    """CONSORT-style counts for one sub-protocol (each a count of distinct subjects)."""
-
-    subprotocol: str
-    counts: dict[str, int]
 
 
 def _eligible_for(result_json: str, sp_id: str) -> bool:
@@ -538,13 +522,6 @@ def flow(session: Session, *, actor: Principal, subprotocol: str) -> Flow:
         )
     )
     return Flow(sp.id, counts)
-
-
-@dataclass(frozen=True)
-class EnrolmentRow:
-    site_code: str
-    month: str  # YYYY-MM of the registration
-    registered: int
 
 
 def enrolment(session: Session, *, actor: Principal, subprotocol: str) -> list[EnrolmentRow]:

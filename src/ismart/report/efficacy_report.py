@@ -7,7 +7,7 @@ import csv
 import io
 from pathlib import Path
 
-from ismart.registry.responses import FLOW_STEPS, EfficacyReport, EnrolmentRow, Flow
+from ismart.response.efficacy import FLOW_STEPS, EfficacyReport, EnrolmentRow, Flow
 
 LABELS = {
     "screened": "Screened",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
@@ -213,3 +214,37 @@ def state(
         stage1_evaluable=len(first),
         stage1_responders=sum(1 for o in first if o.responder),
     )
+
+
+@dataclass(frozen=True)
+class Rp2d:
+    subprotocol: str
+    dose_level: int
+    declared_on: date
+    declared_by: str
+
+
+@dataclass(frozen=True)
+class EfficacyReport:
+    subprotocol: str
+    rp2d: Rp2d | None
+    design_data: DesignData | None
+    state: EfficacyState
+
+
+FLOW_STEPS = ("screened", "eligible", "referred", "registered", "treated", "evaluable", "responded")
+
+
+@dataclass(frozen=True)
+class Flow:
+    """CONSORT-style counts for one sub-protocol (each a count of distinct subjects)."""
+
+    subprotocol: str
+    counts: dict[str, int]
+
+
+@dataclass(frozen=True)
+class EnrolmentRow:
+    site_code: str
+    month: str  # YYYY-MM of the registration
+    registered: int
