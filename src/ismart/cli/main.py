@@ -373,6 +373,9 @@ def _mount() -> None:
         rescreen_app, name="rescreen", help="Re-run screenings under new protocol data; review changes."
     )
     app.command("serve", help=_SERVE_HELP)(serve)
+    from ismart.cli.efficacy import app as efficacy_app  # response (issue 15)
+
+    app.add_typer(efficacy_app, name="efficacy", help="Efficacy stage: Simon two-stage designs, reports.")
 
 
 _mount()
