@@ -42,6 +42,7 @@ templates.env.filters["nice_date"] = views.nice_date
 templates.env.globals["verdict_class"] = lambda v: str(v or "none").lower().replace("_", "-")
 router = APIRouter(include_in_schema=False)
 PREFIX = "/web"
+PAGE_SIZE = 100  # rows per page of long tables, as Datasette does
 CSRF_COOKIE = "ismart_signin_csrf"
 LAB_FILES = (
     ("vcf", "VCF (VEP or SnpEff)"),
@@ -50,6 +51,12 @@ LAB_FILES = (
     ("cnv", "Copy number (discrete CNA or seg)"),
     ("drug_response", "Drug response (IC50)"),
 )
+
+
+_VERDICTS = ("ELIGIBLE", "NOT_ELIGIBLE", "INCOMPLETE", "NEEDS_REVIEW", None)
+# the verdict badge partial's class and text, precomputed for long tables (same output as _verdict.html)
+_BADGE_CLASS = {v: str(v or "none").lower().replace("_", "-") for v in _VERDICTS}
+_BADGE_TEXT = {v: (v or "not screened").replace("_", " ") for v in _VERDICTS}
 
 
 class PageError(Exception):
@@ -285,16 +292,19 @@ def home(
     verdict: str = "",
     q: str = "",
     msg: str | None = None,
+    page: int = 1,
 ) -> Response:
     ctx = current(request)
     if ctx.who.role is Role.tumour_board:
         return RedirectResponse(f"{PREFIX}/board", status_code=303)
     if ctx.who.role in SITE_ROLES:
-        return _dashboard(ctx, sort=sort, state_filter=state, verdict=verdict, q=q, msg=msg)
+        return _dashboard(ctx, sort=sort, state_filter=state, verdict=verdict, q=q, msg=msg, page=page)
     return _office(ctx, msg=msg)
 
 
-def _dashboard(ctx: Ctx, *, sort: str, state_filter: str, verdict: str, q: str, msg: str | None) -> Response:
+def _dashboard(
+    ctx: Ctx, *, sort: str, state_filter: str, verdict: str, q: str, msg: str | None, page: int
+) -> Response:
     def work(db: Session) -> dict[str, Any]:
         rows = views.subject_rows(db, actor=ctx.who)
         sites = {s.code: st for s, st in services.list_sites(db)}
@@ -315,10 +325,17 @@ def _dashboard(ctx: Ctx, *, sort: str, state_filter: str, verdict: str, q: str, 
         rows = [r for r in rows if q.upper() in r.code]
     column = sort.lstrip("-")
     rows.sort(key=lambda r: r.sort_key(column), reverse=sort.startswith("-"))
+    matching = len(rows)
+    pages = max(1, -(-matching // PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    rows = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     return ctx.render(
         "dashboard.html",
         rows=rows,
         total=total,
+        matching=matching,
+        page=page,
+        pages=pages,
         sort=sort,
         state_filter=state_filter,
         verdict=verdict,
@@ -328,6 +345,9 @@ def _dashboard(ctx: Ctx, *, sort: str, state_filter: str, verdict: str, q: str, 
         subprotocols=services.protocol().subprotocols,
         states=list(services.TRANSITIONS),
         message=msg,
+        sp_ids=[sp.id for sp in services.protocol().subprotocols],
+        badge_class=_BADGE_CLASS,
+        badge_text=_BADGE_TEXT,
     )
 
 

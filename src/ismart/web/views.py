@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import func, select
@@ -46,11 +45,22 @@ class Summary:
     review_calls: int
 
 
-@lru_cache(maxsize=65536)
-def _summary(screening_id: int, result_text: str) -> Summary:
-    del screening_id  # the cache key: a stored screening's text never changes
-    result = json.loads(result_text)
-    return summarise(result)
+_SUMMARIES: dict[tuple[str, int], Summary] = {}
+_MAX_CACHED = 200_000
+
+
+def _cached_summaries(db: Session, ids: list[int]) -> dict[int, Summary]:
+    """Summaries of stored screenings by id. A stored screening never changes, so each is parsed
+    once per process; only the ones not yet seen are read in full from the database."""
+    where = str(db.get_bind().engine.url)
+    missing = [i for i in ids if (where, i) not in _SUMMARIES]
+    for start in range(0, len(missing), 500):
+        chunk = missing[start : start + 500]
+        for sid, text in db.execute(select(Screening.id, Screening.result).where(Screening.id.in_(chunk))):
+            if len(_SUMMARIES) >= _MAX_CACHED:
+                _SUMMARIES.clear()
+            _SUMMARIES[(where, sid)] = summarise(json.loads(text))
+    return {i: _SUMMARIES[(where, i)] for i in ids if (where, i) in _SUMMARIES}
 
 
 def summarise(result: dict[str, Any]) -> Summary:
@@ -68,10 +78,6 @@ def summarise(result: dict[str, Any]) -> Summary:
         candidates=tuple(result.get("recommendation", {}).get("candidates", [])),
         review_calls=reviews,
     )
-
-
-def summary_of(row: Screening) -> Summary:
-    return _summary(row.id, row.result)
 
 
 @dataclass
@@ -129,9 +135,10 @@ def subject_rows(db: Session, *, actor: Principal, site_code: str | None = None)
         subjects = subjects.where(Subject.site_code == actor.site_code)
     elif site_code is not None:
         subjects = subjects.where(Subject.site_code == site_code)
+    columns = subjects.with_only_columns(Subject.code, Subject.state, Subject.site_code, Subject.created_at)
     rows = {
-        s.code: SubjectRow(s.code, s.state, s.site_code, s.created_at)
-        for s in db.scalars(subjects.order_by(Subject.code))
+        code: SubjectRow(code, state, site, created)
+        for code, state, site, created in db.execute(columns.order_by(Subject.code))
     }
     if not rows:
         return []
@@ -142,8 +149,11 @@ def subject_rows(db: Session, *, actor: Principal, site_code: str | None = None)
         .group_by(Screening.subject_code)
         .scalar_subquery()
     )
-    for screening in db.scalars(select(Screening).where(Screening.id.in_(latest))):
-        rows[screening.subject_code].summary = summary_of(screening)
+    latest_ids = dict(
+        db.execute(select(Screening.id, Screening.subject_code).where(Screening.id.in_(latest))).all()
+    )
+    for sid, summary in _cached_summaries(db, list(latest_ids)).items():
+        rows[latest_ids[sid]].summary = summary
     decided = (
         select(func.max(BoardDecision.id))
         .where(BoardDecision.subject_code.in_(codes))
