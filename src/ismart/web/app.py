@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import date
 from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import yaml
 from fastapi import APIRouter, FastAPI, Request
@@ -20,18 +20,18 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ismart import dossier
-from ismart.api.deps import AppState
 from ismart.errors import IsmartError, _one_line
 from ismart.medications import MedicationTable
 from ismart.registry import audit, services
 from ismart.registry.access import SITE_ROLES, Principal, Role
 from ismart.registry.errors import NotFound, RegistryError
 from ismart.registry.models import AuditEntry, Screening, Site, User
+from ismart.registry.settings import Settings
 from ismart.web import session as ws
 from ismart.web import views
 
@@ -66,9 +66,19 @@ class PageError(Exception):
         self.message = message
 
 
-def _state(request: Request) -> AppState:
-    state = request.app.state.registry
-    assert isinstance(state, AppState)
+class Registry(Protocol):
+    """What the pages need of the API's app state (ismart.api.deps.AppState); the web package
+    sits beside the API and does not import it (the API mounts the pages)."""
+
+    settings: Settings
+    sessions: sessionmaker[Session]
+    today: Callable[[], date]
+
+    def write(self, work: Callable[[Session], T]) -> T: ...
+
+
+def _state(request: Request) -> Registry:
+    state: Registry = request.app.state.registry
     return state
 
 
@@ -100,7 +110,7 @@ class Ctx:
         self.who = session.principal
 
     @property
-    def state(self) -> AppState:
+    def state(self) -> Registry:
         return _state(self.request)
 
     def write(self, work: Callable[[Session], T]) -> T:
