@@ -101,4 +101,7 @@ def create_app(*, settings: Settings | None = None, state: AppState | None = Non
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(DataError, _data_error)
     app.add_exception_handler(Exception, _internal_error)
+    from ismart.web import mount as mount_web  # the web pages (issue 13): after the API's handlers
+
+    mount_web(app)
     return app

@@ -1,0 +1,162 @@
+"""Browser sessions: a signed cookie, an idle timeout, a CSRF token, and one check against the registry.
+
+The cookie holds the username, the account's token version at sign-in, a CSRF token and the time of
+the last request, signed with the service's secret (HS256). Every request re-reads the account: a
+deactivated account, or one whose token version moved on (role change, password reset, revocation),
+ends the session at the next click. ``check_account`` is the one place that decides this.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import importlib
+import secrets
+import time
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+import jwt
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ismart.registry import audit, services
+from ismart.registry.access import Principal, Role
+from ismart.registry.errors import Invalid, RegistryError, Unauthorized
+from ismart.registry.models import User
+from ismart.registry.security import check_password, hash_password
+
+COOKIE = "ismart_session"
+_ALGORITHM = "HS256"
+_PURPOSE = "ismart-web-session"
+REFUSED = "Sign-in refused: check the username and password, or ask the trial office."
+EXPIRED = "Your session has ended (idle too long or the account changed). Please sign in again."
+
+
+class SessionEnded(Exception):
+    """No valid session: the page sends the browser back to sign-in with a message."""
+
+    def __init__(self, message: str = EXPIRED) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class WebSession:
+    principal: Principal
+    version: int
+    csrf: str
+    last: float
+
+
+def _accounts() -> ModuleType | None:
+    """The registry's accounts module (lockout, deactivation, token versions) once it exists."""
+    try:
+        return importlib.import_module("ismart.registry.accounts")
+    except ModuleNotFoundError:
+        return None
+
+
+def _version(user: User) -> int:
+    return int(getattr(user, "token_version", 0) or 0)
+
+
+def check_account(db: Session, *, username: str, version: int) -> Principal:
+    """The account as the database says now: it exists, is active, and its token version is the
+    session's. Anything else ends the session."""
+    user = db.scalar(select(User).where(User.username == username))
+    if user is None or not bool(getattr(user, "active", True)) or _version(user) != version:
+        raise SessionEnded()
+    return Principal(user.username, Role(user.role), user.site_code)
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    principal: Principal
+    version: int
+    must_change_password: bool = False
+
+
+def sign_in(db: Session, *, username: str, password: str, address: str, settings: Any) -> SignedIn | None:
+    """The signed-in account, or None for every refusal (unknown user, wrong password, deactivated,
+    locked out: the page cannot tell them apart). The caller commits, so failures are counted."""
+    accounts = _accounts()
+    if accounts is not None and hasattr(accounts, "sign_in"):
+        policy = settings.login_policy() if hasattr(settings, "login_policy") else accounts.LoginPolicy()
+        outcome: Any = accounts.sign_in(
+            db, username=username, password=password, address=address, policy=policy
+        )
+        if outcome is None:
+            return None
+        return SignedIn(outcome.principal, int(outcome.token_version), bool(outcome.must_change_password))
+    # Until the registry's accounts module is merged: the existing check, plus "active" if present.
+    try:
+        principal = services.authenticate(db, username=username, password=password)
+    except RegistryError:
+        return None
+    user = db.scalar(select(User).where(User.username == username))
+    if user is None or not bool(getattr(user, "active", True)):
+        return None
+    return SignedIn(principal, _version(user))
+
+
+def change_own_password(db: Session, *, username: str, current: str, new: str) -> None:
+    """The registry's own-password change; a minimal fallback until its accounts module is merged."""
+    accounts = _accounts()
+    if accounts is not None and hasattr(accounts, "change_own_password"):
+        accounts.change_own_password(db, username=username, current=current, new=new)
+        return
+    user = db.scalar(select(User).where(User.username == username))
+    if user is None or not check_password(user.password_hash, current):
+        raise Unauthorized("Current password: it is not the current password")
+    if len(new) < 12:
+        raise Invalid("New password: use at least 12 characters")
+    if new == current:
+        raise Invalid("New password: choose a password other than the current one")
+    user.password_hash = hash_password(new)
+    if hasattr(user, "token_version"):
+        user.token_version = _version(user) + 1
+    db.flush()
+    audit.record(db, actor=username, action="user.password_change", entity="user", entity_id=username)
+
+
+def new_session(principal: Principal, version: int) -> WebSession:
+    return WebSession(principal, version, secrets.token_urlsafe(24), time.time())
+
+
+def _key(secret: str) -> str:
+    """A key for sessions only, derived from the service secret (never the bearer tokens' key)."""
+    return hmac.new(secret.encode(), _PURPOSE.encode(), hashlib.sha256).hexdigest()
+
+
+def encode(session: WebSession, *, secret: str) -> str:
+    claims = {
+        "aud": _PURPOSE,
+        "sub": session.principal.username,
+        "ver": session.version,
+        "csrf": session.csrf,
+        "last": session.last,
+    }
+    return jwt.encode(claims, _key(secret), algorithm=_ALGORITHM)
+
+
+def decode(
+    value: str | None, *, secret: str, idle_minutes: int, now: float | None = None
+) -> tuple[str, int, str]:
+    """Username, token version and CSRF token of a valid, not idle session cookie."""
+    if not value:
+        raise SessionEnded("Please sign in.")
+    try:
+        claims = jwt.decode(value, _key(secret), algorithms=[_ALGORITHM], audience=_PURPOSE)
+        last = float(claims["last"])
+        username, version, csrf = str(claims["sub"]), int(claims["ver"]), str(claims["csrf"])
+    except (jwt.PyJWTError, KeyError, ValueError, TypeError):
+        raise SessionEnded() from None
+    if (now if now is not None else time.time()) - last > idle_minutes * 60:
+        raise SessionEnded()
+    return username, version, csrf
+
+
+def same_token(given: str | None, expected: str) -> bool:
+    return given is not None and secrets.compare_digest(given, expected)

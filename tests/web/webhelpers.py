@@ -1,0 +1,70 @@
+"""Shared steps of the browser tests: sign in, check accessibility, take screenshots."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page
+
+from ismart.api.deps import AppState
+
+PASSWORD = "correct horse battery"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+DESKTOP = {"width": 1280, "height": 900}
+TABLET = {"width": 820, "height": 1180}
+_AXE = Axe()
+
+
+@dataclass
+class Server:
+    url: str
+    state: AppState
+
+
+def new_page(browser: Any, viewport: dict[str, int] = DESKTOP) -> Page:
+    context = browser.new_context(viewport=viewport)
+    page: Page = context.new_page()
+    page.set_default_timeout(10_000)
+    return page
+
+
+def external_requests(page: Page, base: str) -> list[str]:
+    """Collect every request that leaves the app (there must be none)."""
+    seen: list[str] = []
+    page.on("request", lambda r: None if r.url.startswith((base, "data:", "about:")) else seen.append(r.url))
+    return seen
+
+
+def sign_in(page: Page, base: str, username: str, password: str = PASSWORD) -> None:
+    page.goto(base + "/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+
+
+def serious_violations(page: Page) -> list[str]:
+    results = _AXE.run(page)
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+        if v.get("impact") in ("serious", "critical")
+    ]
+
+
+def check_page(page: Page, name: str) -> None:
+    """No serious or critical axe violation; screenshots at desktop and tablet width when asked
+    (ISMART_SCREENSHOTS=1 writes docs/screenshots/, which are committed after being looked at)."""
+    problems = serious_violations(page)
+    assert not problems, f"{name}: {problems}"
+    if os.environ.get("ISMART_SCREENSHOTS"):
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        for label, size in (("desktop", DESKTOP), ("tablet", TABLET)):
+            page.set_viewport_size(size)
+            page.screenshot(path=str(SHOTS / f"{name}-{label}.png"), full_page=True)
+        page.set_viewport_size(DESKTOP)
