@@ -3,6 +3,9 @@ race of two sites for the last place at a level; migration of an existing databa
 
 from __future__ import annotations
 
+import csv
+import io
+import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -162,10 +165,34 @@ def test_rolling_six_to_an_mtd_through_the_api(phase1: Phase1) -> None:
     )
     assert refused.status_code == 409
     assert refused.json()["detail"].startswith("SUSPEND: dose finding ended")
+    _check_reports(phase1, patients)
     # no registration landed on level 4 once its second DLT had closed it for toxicity
     closed_on = sorted(p.dlt_day for p in patients if p.level == 4 and p.dlt)[1]
     assert all(p.c1d1 < closed_on for p in patients if p.level == 4)
     assert all(p.c1d1 <= closed_on for p in patients)  # nobody at all: the committee had the MTD proposal
+
+
+def _check_reports(phase1: Phase1, patients: list[Patient]) -> None:
+    client, h = phase1.registry.client(), phase1.headers
+    png = client.get("/subprotocols/B/reports/dose-escalation.png", headers=h["committee"])
+    assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
+    out = os.environ.get("ISMART_CONDUCT_CHART")  # set it to look at the chart
+    if out:
+        Path(out).write_bytes(png.content)
+    pdf = client.get("/subprotocols/B/reports/dose-escalation.pdf", headers=h["office"])
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    listing = client.get("/subprotocols/B/reports/safety-listing.csv", headers=h["monitor"])
+    assert listing.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(listing.text)))
+    with_dlt = sorted(p.code for p in patients if p.dlt)
+    assert sorted(r["subject"] for r in rows if r["section"] == "DLT") == with_dlt
+    severe = [r for r in rows if r["section"] == "grade>=3"]
+    assert [(r["term"], r["grade"], r["events"], r["patients"]) for r in severe] == [
+        ("Alanine aminotransferase increased", "3", str(len(with_dlt)), str(len(with_dlt)))
+    ]
+    assert [r for r in rows if r["section"] in ("SAE", "death")] == []
+    site = client.get("/subprotocols/B/reports/safety-listing.csv", headers=h["inv_AT-VIE"])
+    assert site.status_code == 403
 
 
 def test_suspended_patient_waits_in_order(phase1: Phase1) -> None:

@@ -6,11 +6,12 @@ import json
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from ismart.api.deps import PrincipalDep, StateDep
+from ismart.conduct.reports_io import escalation_chart, safety_csv
 from ismart.registry import conduct
 from ismart.registry.conduct_models import AdverseEventRow, Cycle, CycleDose, WaitingEntry
 from ismart.treatment.adverse_events import Attribution
@@ -313,3 +314,31 @@ def post_dlt(code: Code, body: DltDecisionCreate, state: StateDep, who: Principa
         return {"id": row.id, "subject": code, "dlt": row.dlt, "decided_by": row.decided_by}
 
     return state.write(work)
+
+
+@router.get("/subprotocols/{sp_id}/reports/dose-escalation.{fmt}")
+def get_escalation_chart(
+    sp_id: SubId, fmt: Annotated[str, Path(pattern=r"^(png|pdf)$")], state: StateDep, who: PrincipalDep
+) -> Response:
+    """The dose-escalation chart (patients over time by level, DLTs marked) and the design's state."""
+    on = state.today()
+    with state.sessions() as db:
+        found, points, marks = conduct.escalation_report(db, actor=who, subprotocol=sp_id, on=on)
+    levels = list(found.design.levels) if found.design else sorted({p.dose_level for p in points})
+    data = escalation_chart(
+        points,
+        title=f"Sub-protocol {sp_id}: dose escalation as of {on}",
+        state=f"{found.action}: {found.reason}"[:220],
+        levels=levels,
+        decisions=marks,
+        fmt=fmt,
+    )
+    return Response(data, media_type="image/png" if fmt == "png" else "application/pdf")
+
+
+@router.get("/subprotocols/{sp_id}/reports/safety-listing.csv")
+def get_safety_listing(sp_id: SubId, state: StateDep, who: PrincipalDep) -> Response:
+    """Grade >= 3 adverse events by term, SAEs with their clocks, DLTs and deaths."""
+    with state.sessions() as db:
+        rows = conduct.safety_listing(db, actor=who, subprotocol=sp_id, now=_now())
+    return Response(safety_csv(rows), media_type="text/csv")

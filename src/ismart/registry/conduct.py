@@ -30,6 +30,7 @@ from ismart.conduct.dlt import (
     evaluate,
 )
 from ismart.conduct.history import Answer, Registered, registration_answer
+from ismart.conduct.reports import DltRecord, EscalationPoint, EventRecord, safety_rows
 from ismart.conduct.sae import Clock, Seriousness, sae_report_clock, susar_clock
 from ismart.errors import InputError
 from ismart.protocol.model import SubProtocol
@@ -1034,3 +1035,75 @@ def to_dict(state: DoseFinding, actor: Principal) -> dict[str, Any]:
         ],
         "placeholders": list(state.placeholders),
     }
+
+
+# --- reports ----------------------------------------------------------------------------------------
+
+
+def _dlt_onset(session: Session, code: str) -> date | None:
+    decision = session.scalars(
+        select(DltDecision).where(DltDecision.subject_code == code).order_by(DltDecision.id.desc())
+    ).first()
+    if decision is None or not decision.dlt:
+        return None
+    onsets = [e.onset for i in json.loads(decision.event_ids) if (e := session.get(AdverseEventRow, i))]
+    return min(onsets) if onsets else None
+
+
+def escalation_report(
+    session: Session, *, actor: Principal, subprotocol: str, on: date
+) -> tuple[DoseFinding, list[EscalationPoint], list[tuple[date, str]]]:
+    require(actor, Role.trial_office, Role.safety_committee, Role.monitor)
+    state = dose_finding(session, _subprotocol(subprotocol), on)
+    points = [
+        EscalationPoint(
+            r.code,
+            r.evaluation.dose_level,
+            r.registered_on,
+            r.evaluation.window_end,
+            _dlt_onset(session, r.code),
+            r.evaluation.evaluable,
+        )
+        for r in state.registered
+    ]
+    marks = [
+        (d.decided_on, f"{'accepted' if d.accepted else 'declined'}: {d.kind} {d.to_level}")
+        for d in state.decisions
+        if d.kind != "assign"
+    ]
+    return state, points, marks
+
+
+def safety_listing(
+    session: Session, *, actor: Principal, subprotocol: str, now: datetime
+) -> list[dict[str, str]]:
+    """Grade >= 3 AEs by term, SAEs with their clocks, DLTs and deaths of one sub-protocol."""
+    require(actor, Role.trial_office, Role.safety_committee, Role.monitor)
+    sp = _subprotocol(subprotocol)
+    regs = list(session.scalars(select(Registration).where(Registration.subprotocol == sp.id)))
+    levels = {r.subject_code: _level(session, r) for r in regs}
+    events: list[EventRecord] = []
+    dlts: list[DltRecord] = []
+    for code, level in levels.items():
+        for row in session.scalars(
+            select(AdverseEventRow).where(AdverseEventRow.subject_code == code).order_by(AdverseEventRow.id)
+        ):
+            events.append(
+                EventRecord(
+                    code,
+                    level,
+                    row.term,
+                    row.soc,
+                    row.grade,
+                    row.onset,
+                    row.serious,
+                    tuple(json.loads(row.seriousness)),
+                    tuple(c.reason for c in clocks(row, now)),
+                )
+            )
+        decision = session.scalars(
+            select(DltDecision).where(DltDecision.subject_code == code).order_by(DltDecision.id.desc())
+        ).first()
+        if decision is not None and decision.dlt:
+            dlts.append(DltRecord(code, level, decision.note, decision.decided_by))
+    return safety_rows(events, dlts)
