@@ -359,6 +359,9 @@ def _mount() -> None:
         rescreen_app, name="rescreen", help="Re-run screenings under new protocol data; review changes."
     )
     app.command("serve", help="Run the registry API (FastAPI) on 127.0.0.1.")(serve)
+    from ismart.cli.conduct import app as conduct_app  # trial conduct (issue 14)
+
+    app.add_typer(conduct_app, name="conduct", help="Dose finding and safety in the registry.")
 
 
 _mount()
