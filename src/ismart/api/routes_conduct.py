@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from ismart.api.deps import PrincipalDep, StateDep
 from ismart.conduct.reports_io import escalation_chart, safety_csv
-from ismart.registry import conduct
+from ismart.registry import conduct, dose_finding
 from ismart.registry.conduct_models import AdverseEventRow, Cycle, CycleDose, WaitingEntry
 from ismart.treatment.adverse_events import Attribution
 
@@ -301,7 +301,7 @@ def get_dlt(code: Code, state: StateDep, who: PrincipalDep) -> dict[str, Any]:
             "evaluable": ev.evaluable,
             "dlt": ev.dlt,
             "reason": ev.reason,
-            "placeholders": list(conduct.placeholders()),
+            "placeholders": list(dose_finding.placeholders()),
         }
 
 

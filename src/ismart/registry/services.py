@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ismart import ENGINE_VERSION, dossier
-from ismart.eligibility.engine import screen
+from ismart import ENGINE_VERSION
+from ismart.application.screening import ScreeningRequest, read_dossier, run_screening, to_contract
 from ismart.protocol import load_protocol
 from ismart.protocol.model import Protocol, SubProtocol
 from ismart.registry import audit
@@ -33,7 +33,6 @@ from ismart.registry.models import (
     Withdrawal,
 )
 from ismart.registry.security import check_password, hash_password
-from ismart.report.json_report import to_dict
 
 _COUNTRIES = {
     "Austria": "AT",
@@ -276,7 +275,7 @@ def add_dossier(
 ) -> DossierVersion:
     require(actor, Role.site_staff, Role.site_investigator, Role.trial_office)
     subject = get_subject(session, actor=actor, code=code)
-    dossier.from_mapping(data, as_of=as_of)
+    read_dossier(data, as_of=as_of)
     previous = _latest_dossier(session, code)
     if previous is not None and not (reason and reason.strip()):
         raise Invalid("reason: a reason is required to change stored clinical data")
@@ -319,7 +318,8 @@ def _run_screening(
     session: Session, *, source: DossierVersion, as_of: date, rescreen_of: int | None = None
 ) -> tuple[Screening, dict[str, str]]:
     proto = protocol()
-    result = to_dict(screen(dossier.from_mapping(json.loads(source.data), as_of=as_of), proto, as_of=as_of))
+    request = ScreeningRequest(dossier=json.loads(source.data), as_of=as_of)
+    result = to_contract(run_screening(request, protocol=proto))
     row = Screening(
         subject_code=source.subject_code,
         dossier_id=source.id,
@@ -593,7 +593,7 @@ def register(
     counter = session.scalars(select(Counter).where(Counter.subprotocol == sp.id).with_for_update()).one()
     if counter.used >= counter.capacity:
         raise Conflict(f"sub-protocol {sp.id} is full ({counter.used}/{counter.capacity})")
-    from ismart.registry.conduct import check_dose_level  # dose finding decides the level (issue 14)
+    from ismart.registry.dose_finding import check_dose_level  # the design decides the level (issue 14)
 
     check_dose_level(session, sp=sp, dose_level=dose_level, on=on or _now().date())
     counter.used += 1
