@@ -9,19 +9,23 @@ This module does not import ``services`` (which imports it).
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ismart.conduct.ctcae_terms import TermList, shipped_terms
+from ismart.conduct.ctcae_terms import TermList, parse_terms, shipped_terms
 from ismart.conduct.dlt import (
     PLACEHOLDER_SETTINGS,
     DltSettings,
     DoseReceived,
     PatientCourse,
     evaluate,
+    load_dlt_settings,
 )
 from ismart.conduct.history import Answer, Registered, registration_answer
 from ismart.protocol.model import SubProtocol
@@ -37,6 +41,7 @@ from ismart.registry.errors import Conflict
 from ismart.registry.models import Registration, Withdrawal
 from ismart.treatment.adverse_events import ATTRIBUTIONS, AdverseEvent, Attribution
 from ismart.treatment.calendar import DoseTable
+from ismart.treatment.calendar_io import load_dose_table
 from ismart.treatment.dosefinding import Design, DesignName
 
 # Every HEM-iSMART sub-protocol starts with rolling-six dose finding (domain-facts, section 2).
@@ -59,16 +64,33 @@ def activate_sponsor_data(
     _TERMS[:] = [terms] if terms else []
 
 
+@cache
+def _read(path: str) -> str:
+    return Path(path).read_text(encoding="utf-8")
+
+
 def dlt_settings() -> DltSettings:
-    return _DLT[-1] if _DLT else PLACEHOLDER_SETTINGS
+    """Activated, else the sponsor file named by ISMART_DLT_RULES, else ismart's placeholder."""
+    if _DLT:
+        return _DLT[-1]
+    path = os.environ.get("ISMART_DLT_RULES")
+    return load_dlt_settings(_read(path), Path(path).name) if path else PLACEHOLDER_SETTINGS
 
 
 def dose_table() -> DoseTable | None:
-    return _DOSES[-1] if _DOSES else None
+    """Activated, else the sponsor's dose table named by ISMART_DOSE_TABLE, else none."""
+    if _DOSES:
+        return _DOSES[-1]
+    path = os.environ.get("ISMART_DOSE_TABLE")
+    return load_dose_table(Path(path)) if path else None
 
 
 def term_list() -> TermList:
-    return _TERMS[-1] if _TERMS else shipped_terms()
+    """Activated, else the complete list named by ISMART_CTCAE_TERMS, else the shipped list."""
+    if _TERMS:
+        return _TERMS[-1]
+    path = os.environ.get("ISMART_CTCAE_TERMS")
+    return parse_terms(_read(path), Path(path).name) if path else shipped_terms()
 
 
 def design_for(sp: SubProtocol) -> Design | None:
