@@ -224,3 +224,45 @@ def test_cli_state_chart_safety(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     safety = runner.invoke(main_app, ["conduct", "safety", "B"])
     assert safety.output == "section,subject,dose_level,term,soc,grade,events,patients,onset,detail\n"
     assert runner.invoke(main_app, ["conduct", "overdue"]).output == "no overdue SAE or SUSAR reports\n"
+
+
+def test_committee_declines_and_a_stale_form_is_refused(phase1: Phase1) -> None:
+    client, h = phase1.registry.client(), phase1.headers
+    for i in range(3):
+        code = reviewed(phase1, SITES[i])
+        site = code[:6]
+        reply = client.post(
+            f"/subjects/{code}/dose-finding-registration", json={"subprotocol": "B"}, headers=h[f"inv_{site}"]
+        )
+        assert reply.status_code == 201
+        cycle = client.post(
+            f"/subjects/{code}/cycles", json=_cycle(1, "2026-03-09"), headers=h[f"staff_{site}"]
+        )
+        assert cycle.status_code == 201
+    phase1.clock[0] = phase1.clock[0] + timedelta(days=28)
+    state = client.get("/subprotocols/B/dose-finding", headers=h["committee"]).json()
+    assert state["awaiting_committee"] and state["proposal"]["decision"] == "escalate"
+    assert state["proposal"]["dose_level"] == 2
+    stale = {"kind": "escalate", "to_level": 3, "accept": True, "note": "old form"}
+    refused = client.post("/subprotocols/B/dose-finding/decisions", json=stale, headers=h["committee"])
+    assert refused.status_code == 409
+    assert refused.json()["detail"].startswith("the design now proposes escalate to level 2")
+    decline = {"kind": "escalate", "to_level": 2, "accept": False, "note": "wait for the PK data"}
+    assert (
+        client.post(
+            "/subprotocols/B/dose-finding/decisions", json=decline, headers=h["committee"]
+        ).status_code
+        == 201
+    )
+    after = client.get("/subprotocols/B/dose-finding", headers=h["office"]).json()
+    assert (after["action"], after["awaiting_committee"]) == ("SUSPEND", False)
+    assert (
+        after["reason"]
+        == f"the safety committee declined the proposal (escalate) on {phase1.clock[0]}: wait for the PK data"
+    )
+    code = reviewed(phase1, SITES[0])
+    held = client.post(
+        f"/subjects/{code}/dose-finding-registration", json={"subprotocol": "B"}, headers=h["inv_AT-VIE"]
+    )
+    assert held.status_code == 409
+    assert held.json()["detail"] == f"SUSPEND: {after['reason']}"
