@@ -266,3 +266,11 @@ def test_committee_declines_and_a_stale_form_is_refused(phase1: Phase1) -> None:
     )
     assert held.status_code == 409
     assert held.json()["detail"] == f"SUSPEND: {after['reason']}"
+
+
+def test_awareness_with_a_utc_offset_is_converted(phase1: Phase1) -> None:
+    client, h, code = _registered(phase1)
+    sae = _ae(serious=True, seriousness=["life_threatening"], aware_at="2026-03-09T08:00:00+02:00")
+    added = client.post(f"/subjects/{code}/adverse-events", json=sae, headers=h["inv_AT-VIE"])
+    assert added.status_code == 201, added.text
+    assert added.json()["clocks"][0]["due"] == "2026-03-10T06:00:00"

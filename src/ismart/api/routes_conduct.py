@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Response
@@ -58,7 +58,7 @@ class AttributionConfirmation(_Body):
 
 
 def _now() -> datetime:
-    return datetime.now()
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _cycle(cycle: Cycle, doses: list[CycleDose]) -> dict[str, Any]:

@@ -112,7 +112,9 @@ def safety_command(
     """The safety listing: grade >= 3 AEs by term, SAEs, DLTs, deaths (CSV)."""
     try:
         with open_registry(load_settings())() as session:
-            rows = conduct.safety_listing(session, actor=OFFICE, subprotocol=subprotocol, now=datetime.now())
+            rows = conduct.safety_listing(
+                session, actor=OFFICE, subprotocol=subprotocol, now=datetime.now(UTC).replace(tzinfo=None)
+            )
     except IsmartError as exc:
         raise _fail(exc) from None
     text = safety_csv(rows)
@@ -128,7 +130,7 @@ def overdue_command() -> None:
     """SAE and SUSAR clocks that are overdue, late, or await the sponsor's assessment."""
     try:
         with open_registry(load_settings())() as session:
-            found = conduct.overdue_clocks(session, actor=OFFICE, now=datetime.now())
+            found = conduct.overdue_clocks(session, actor=OFFICE, now=datetime.now(UTC).replace(tzinfo=None))
     except IsmartError as exc:
         raise _fail(exc) from None
     if not found:

@@ -66,6 +66,13 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+def _utc(moment: datetime | None) -> datetime | None:
+    """Stored times are naive UTC; a client's time with an offset is converted, not compared raw."""
+    if moment is None or moment.tzinfo is None:
+        return moment
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
 def _subprotocol(sp_id: str) -> SubProtocol:
     for sp in services.protocol().subprotocols:
         if sp.id == sp_id:
@@ -605,7 +612,7 @@ def add_adverse_event(
         attribution_confirmed_by=actor.username if actor.role == Role.site_investigator else None,
         serious=serious,
         seriousness=json.dumps(seriousness),
-        aware_at=body.aware_at,
+        aware_at=_utc(body.aware_at),
         reported_at=None,
         unexpected=None,
         sponsor_aware_on=None,
@@ -672,7 +679,8 @@ def record_reporting(
         raise Conflict(f"adverse event {event_id} is not serious")
     before = {k: getattr(row, k) for k in body.model_fields_set}
     for key in body.model_fields_set:
-        setattr(row, key, getattr(body, key))
+        value = getattr(body, key)
+        setattr(row, key, _utc(value) if isinstance(value, datetime) else value)
     if row.reported_at is not None and row.aware_at is not None and row.reported_at < row.aware_at:
         raise Invalid("reported_at: the report cannot precede awareness")
     audit.record(
