@@ -4,3 +4,5 @@ DLT evaluation and evaluability, and the dose-finding state derived from recorde
 Everything in this package is pure (records in, values out); the registry tables and services that
 store the records are in ``ismart.registry.conduct``.
 """
+
+__all__: list[str] = []  # ctcae_terms, sae, dlt, history, reports: imported by module
