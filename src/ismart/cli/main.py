@@ -376,6 +376,9 @@ def _mount() -> None:
     from ismart.cli.efficacy import app as efficacy_app  # response (issue 15)
 
     app.add_typer(efficacy_app, name="efficacy", help="Efficacy stage: Simon two-stage designs, reports.")
+    from ismart.cli.conduct import app as conduct_app  # trial conduct (issue 14)
+
+    app.add_typer(conduct_app, name="conduct", help="Dose finding and safety in the registry.")
 
 
 _mount()

@@ -14,6 +14,7 @@ class Role(StrEnum):
     tumour_board = "tumour_board"
     trial_office = "trial_office"
     monitor = "monitor"
+    safety_committee = "safety_committee"  # decides dose levels (conduct, issue 14)
 
 
 SITE_ROLES = {Role.site_staff, Role.site_investigator}

@@ -558,7 +558,13 @@ def _check_recruiting(session: Session, *, site_code: str, sp: SubProtocol) -> N
 
 
 def register(
-    session: Session, *, actor: Principal, code: str, subprotocol: str, dose_level: int
+    session: Session,
+    *,
+    actor: Principal,
+    code: str,
+    subprotocol: str,
+    dose_level: int,
+    on: date | None = None,
 ) -> Registration:
     require(actor, Role.site_investigator, Role.trial_office)
     subject = get_subject(session, actor=actor, code=code)
@@ -572,6 +578,9 @@ def register(
     counter = session.scalars(select(Counter).where(Counter.subprotocol == sp.id).with_for_update()).one()
     if counter.used >= counter.capacity:
         raise Conflict(f"sub-protocol {sp.id} is full ({counter.used}/{counter.capacity})")
+    from ismart.registry.dose_finding import check_dose_level  # the design decides the level (issue 14)
+
+    check_dose_level(session, sp=sp, dose_level=dose_level, on=on or _now().date())
     counter.used += 1
     counter.last_number += 1
     row = Registration(

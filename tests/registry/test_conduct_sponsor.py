@@ -1,0 +1,142 @@
+"""Sponsor files put in force (complete term list, DLT rule, dose table) and a sub-protocol without
+public dose levels, whose levels the safety committee assigns."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from conduct_helpers import SITES, Phase1, open_phase1, reviewed
+from registry_helpers import EXAMPLES, TODAY
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from ismart.registry import services
+
+DRUGS = ["dasatinib", "venetoclax", "dexamethasone", "cyclophosphamide", "cytarabine"]
+
+
+@pytest.fixture
+def phase1(engine: Engine, tmp_path: Path) -> Iterator[Phase1]:
+    yield from open_phase1(engine, tmp_path)
+
+
+def _register_b(phase1: Phase1) -> str:
+    code = reviewed(phase1, SITES[0])
+    reply = phase1.registry.client().post(
+        f"/subjects/{code}/dose-finding-registration",
+        json={"subprotocol": "B"},
+        headers=phase1.headers["inv_AT-VIE"],
+    )
+    assert reply.status_code == 201, reply.text
+    return code
+
+
+def test_sponsor_files_are_put_in_force(
+    phase1: Phase1, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    terms = tmp_path / "terms.yaml"
+    terms.write_text(
+        "schema_version: 1\nname: sponsor list\nversion: '5.0'\ncoverage: the sponsor's complete list\n"
+        "terms:\n  - {term: Nausea, soc: Gastrointestinal disorders, grades: [1, 2, 3]}\n",
+        encoding="utf-8",
+    )
+    rules = tmp_path / "dlt.yaml"
+    rules.write_text(
+        "schema_version: 1\nsource: sponsor DLT charter\n"
+        "dlt_rule: {shipped_as_placeholder: false}\n"
+        "evaluability: {min_dose_fraction: 0.7, shipped_as_placeholder: false}\n",
+        encoding="utf-8",
+    )
+    doses = tmp_path / "doses.yaml"
+    doses.write_text("venetoclax: {1: {basis: mg/m2, value: 100, max_mg: 400}}\n", encoding="utf-8")
+    monkeypatch.setenv("ISMART_CTCAE_TERMS", str(terms))
+    monkeypatch.setenv("ISMART_DLT_RULES", str(rules))
+    monkeypatch.setenv("ISMART_DOSE_TABLE", str(doses))
+    client, h = phase1.registry.client(), phase1.headers
+    code = _register_b(phase1)
+    event = {
+        "term": "nausea",
+        "grade": 3,
+        "onset": TODAY.isoformat(),
+        "cycle": 1,
+        "attribution": dict.fromkeys(DRUGS, "unlikely"),
+    }
+    added = client.post(f"/subjects/{code}/adverse-events", json=event, headers=h["staff_AT-VIE"])
+    assert added.status_code == 201, added.text
+    assert (added.json()["term"], added.json()["soc"]) == ("Nausea", "Gastrointestinal disorders")
+    cycle = {
+        "number": 1,
+        "start_date": TODAY.isoformat(),
+        "height_cm": 140,
+        "weight_kg": 35,
+        "doses": [
+            {"drug": d, "given_administrations": 20 if d == "venetoclax" else n}
+            for d, n in {
+                "dasatinib": 14,
+                "venetoclax": 28,
+                "dexamethasone": 5,
+                "cyclophosphamide": 1,
+                "cytarabine": 8,
+            }.items()
+        ],
+    }
+    made = client.post(f"/subjects/{code}/cycles", json=cycle, headers=h["staff_AT-VIE"])
+    assert made.status_code == 201, made.text
+    planned = {d["drug"]: d["planned_mg"] for d in made.json()["doses"]}
+    assert planned["venetoclax"] == pytest.approx(116.7, abs=0.1)  # 100 mg/m2 x 1.167 m2 (Mosteller)
+    assert planned["dasatinib"] is None
+    state = client.get("/subprotocols/B/dose-finding", headers=h["office"]).json()
+    assert state["placeholders"] == []
+    phase1.clock[0] = TODAY.replace(month=4, day=20)
+    dlt = client.get(f"/subjects/{code}/dlt", headers=h["office"]).json()
+    assert (dlt["evaluable"], dlt["dose_fraction"]) == ("yes", pytest.approx(20 / 28))
+
+
+def _reviewed_for_d(phase1: Phase1, site: str) -> str:
+    data = yaml.safe_load((EXAMPLES / "d-kras-g12d-eligible.yaml").read_text(encoding="utf-8"))
+    plain: dict[str, Any] = json.loads(json.dumps(data, default=str))
+
+    def work(session: Session) -> str:
+        subject = services.create_subject(session, actor=services.SYSTEM, site_code=site)
+        services.add_dossier(
+            session, actor=services.SYSTEM, code=subject.code, data=plain, reason=None, as_of=TODAY
+        )
+        services.screen_subject(session, actor=services.SYSTEM, code=subject.code, as_of=TODAY)
+        services.add_board_decision(
+            session,
+            actor=services.SYSTEM,
+            code=subject.code,
+            subprotocol="D",
+            priority=1,
+            rationale="KRAS G12D",
+            members=["A", "B"],
+            non_referral_reason=None,
+        )
+        return subject.code
+
+    return phase1.registry.state.write(work)
+
+
+def test_without_levels_the_committee_assigns_the_level(phase1: Phase1) -> None:
+    client, h = phase1.registry.client(), phase1.headers
+    state = client.get("/subprotocols/D/dose-finding", headers=h["office"]).json()
+    assert state["action"] == "ASSIGN_BY_COMMITTEE"
+    assert state["reason"] == "D has no public dose levels: the safety committee assigns each patient's level"
+    code = _reviewed_for_d(phase1, "DK-COP")
+    reply = client.post(
+        f"/subjects/{code}/dose-finding-registration", json={"subprotocol": "D"}, headers=h["inv_DK-COP"]
+    )
+    assert reply.status_code == 201, reply.text
+    assert (reply.json()["dose_level"], reply.json()["status"]) == (None, "to_be_assigned")
+    body = {"dose_level": 1, "note": "sponsor's level 1 per the committee minutes"}
+    assert client.post(f"/subjects/{code}/dose-level", json=body, headers=h["office"]).status_code == 403
+    assigned = client.post(f"/subjects/{code}/dose-level", json=body, headers=h["committee"])
+    assert assigned.status_code == 201, assigned.text
+    assert assigned.json() == {"subject": code, "dose_level": 1, "status": "assigned"}
+    decisions = client.get("/subprotocols/D/dose-finding", headers=h["monitor"]).json()["decisions"]
+    assert [(d["kind"], d["to_level"], d["note"]) for d in decisions] == [("assign", 1, body["note"])]
