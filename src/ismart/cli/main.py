@@ -359,6 +359,11 @@ def _mount() -> None:
         rescreen_app, name="rescreen", help="Re-run screenings under new protocol data; review changes."
     )
     app.command("serve", help="Run the registry API (FastAPI) on 127.0.0.1.")(serve)
+    from ismart.cli.exchange import ctml_app, export_app, fhir_app
+
+    app.add_typer(fhir_app, name="fhir", help="FHIR R4: import a bundle, export a dossier.")
+    app.add_typer(export_app, name="export", help="Exports: ismart export odm (CDISC ODM 1.3.2 and CSV).")
+    app.add_typer(ctml_app, name="ctml", help="MatchMiner CTML: ismart ctml export, ismart ctml import FILE.")
 
 
 _mount()

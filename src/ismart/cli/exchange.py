@@ -1,0 +1,160 @@
+"""`ismart fhir`, `ismart export odm` and `ismart ctml`: thin shells over ismart.exchange."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import yaml
+from rich.console import Console
+
+from ismart.errors import IsmartError
+
+fhir_app = typer.Typer(
+    no_args_is_help=True, help="FHIR R4: import a bundle into a dossier, export a dossier."
+)
+export_app = typer.Typer(no_args_is_help=True, help="Exports for sponsors and regulators (CDISC ODM).")
+ctml_app = typer.Typer(no_args_is_help=True, help="MatchMiner CTML: export sub-protocols, import trials.")
+
+
+def _fail(message: str) -> typer.Exit:
+    Console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(code=2)
+
+
+def _out(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise _fail(f"cannot write {output}: {exc.strerror}") from None
+
+
+def pseudonym() -> str:
+    """A fresh pseudonymous subject code (never derived from the hospital's identifiers)."""
+    return f"ISM-{secrets.token_hex(4).upper()}"
+
+
+def fhir_to_dossier(
+    resources: list[dict[str, Any]], where: str, patient_id: str
+) -> tuple[dict[str, Any], list[Any]]:
+    """Checked, imported and validated dossier data and the mapping report (shared with the API)."""
+    from ismart import dossier
+    from ismart.exchange import fhir_import, fhir_io
+
+    flat = [r for res in resources for r in fhir_import.flatten(res)]
+    ok, report = fhir_io.check_resources(flat, where)
+    result = fhir_import.import_many(ok, patient_id=patient_id)
+    dossier.from_mapping(result.dossier, as_of=date.today())  # the result must be a valid dossier
+    return result.dossier, report + result.report
+
+
+@fhir_app.command("import")
+def fhir_import_command(
+    source: Annotated[
+        Path,
+        typer.Argument(
+            metavar="INPUT", help="Bundle/resource (JSON or XML), NDJSON, or a bulk-export folder."
+        ),
+    ],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the dossier (YAML) here.")
+    ] = None,
+    patient_id: Annotated[
+        str | None, typer.Option("--patient-id", help="The dossier's pseudonymous id (default: generated).")
+    ] = None,
+) -> None:
+    """Read FHIR R4 resources into a dossier; the mapping report goes to standard error."""
+    from ismart.exchange import fhir_io
+    from ismart.exchange.report import render
+
+    try:
+        data, report = fhir_to_dossier(fhir_io.read_path(source), str(source), patient_id or pseudonym())
+    except IsmartError as exc:
+        raise _fail(str(exc)) from None
+    _out(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), output)
+    Console(stderr=True).print(render(report), highlight=False, soft_wrap=True, markup=False)
+
+
+@fhir_app.command("export")
+def fhir_export_command(
+    path: Annotated[Path, typer.Argument(metavar="DOSSIER", help="Dossier file (YAML or JSON).")],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the Bundle (JSON) here.")
+    ] = None,
+) -> None:
+    """Write a dossier as a FHIR R4 Bundle (validated against the fhir.resources models)."""
+    from ismart import dossier
+    from ismart.exchange import fhir_export, fhir_io
+
+    try:
+        record = dossier.load(path, as_of=date.today())
+        bundle, not_exported = fhir_export.export_dossier(
+            record.model_dump(mode="json", by_alias=True, exclude_none=True)
+        )
+        fhir_io.validate_bundle(bundle)
+    except IsmartError as exc:
+        raise _fail(str(exc)) from None
+    _out(json.dumps(bundle, indent=2, ensure_ascii=False) + "\n", output)
+    for line in not_exported:
+        Console(stderr=True).print(f"not exported: {line}", highlight=False, markup=False)
+
+
+@ctml_app.command("export")
+def ctml_export_command(
+    subprotocol: Annotated[
+        str | None, typer.Option("--subprotocol", "-s", help="Only this sub-protocol (A-E).")
+    ] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the CTML (YAML) here.")] = None,
+) -> None:
+    """Write each sub-protocol's molecular rules as MatchMiner CTML (YAML documents)."""
+    from ismart.exchange import ctml
+    from ismart.protocol import load_protocol
+
+    protocol = load_protocol()
+    chosen = [sp for sp in protocol.subprotocols if subprotocol is None or sp.id == subprotocol.upper()]
+    if not chosen:
+        raise _fail(
+            f"--subprotocol: {subprotocol!r} is not one of {', '.join(sp.id for sp in protocol.subprotocols)}"
+        )
+    docs = []
+    for sp in chosen:
+        trial, cannot = ctml.export_subprotocol(sp)
+        trial["ismart_cannot_express"] = cannot
+        docs.append(trial)
+    _out(yaml.safe_dump_all(docs, sort_keys=False, allow_unicode=True), output)
+
+
+@ctml_app.command("import")
+def ctml_import_command(
+    path: Annotated[Path, typer.Argument(metavar="FILE", help="CTML trial(s), YAML or JSON.")],
+) -> None:
+    """Turn CTML trials into ismart protocol data (rule trees); what cannot be mapped is listed."""
+    from ismart.exchange import ctml
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _fail(f"cannot read {path}: {getattr(exc, 'strerror', None) or 'not UTF-8 text'}") from None
+    try:
+        trials = ctml.parse_trials(text, str(path))
+        out = []
+        for trial in trials:
+            arms, report = ctml.import_trial(trial, str(path))
+            out.append(
+                {
+                    "protocol_no": trial.get("protocol_no"),
+                    "arms": [{k: v for k, v in a.items() if k != "ctml_match"} for a in arms],
+                    "not_imported": [r.as_dict() for r in report],
+                }
+            )
+    except ctml.CtmlError as exc:
+        raise _fail(str(exc)) from None
+    sys.stdout.write(yaml.safe_dump(out, sort_keys=False, allow_unicode=True))
