@@ -26,7 +26,7 @@ needs_external = pytest.mark.skipif(not EXTERNAL.is_dir(), reason="shared/extern
 
 
 def _import(path: Path, pid: str = "T-1") -> tuple[dict, list]:
-    from ismart.cli.exchange import fhir_to_dossier
+    from ismart.exchange.service import fhir_to_dossier
 
     return fhir_to_dossier(fhir_io.read_path(path), str(path), pid)
 

@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ismart import dossier
 from ismart.api.deps import AppState, utc_today
 from ismart.api.routes import router
+from ismart.api.routes_exchange import router as exchange_router
 from ismart.eligibility.engine import screen
 from ismart.errors import DossierError, InputError, _one_line
 from ismart.registry import services
@@ -95,6 +96,7 @@ def create_app(*, settings: Settings | None = None, state: AppState | None = Non
     app = FastAPI(title="ismart registry", version="0.1.0")
     app.state.registry = state
     app.include_router(router)
+    app.include_router(exchange_router)
     app.add_exception_handler(RegistryError, _registry_error)
     app.add_exception_handler(InputError, _dossier_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import json
-import secrets
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 import yaml
 from rich.console import Console
 
 from ismart.errors import IsmartError
+from ismart.exchange.service import fhir_to_dossier, pseudonym
 
 fhir_app = typer.Typer(
     no_args_is_help=True, help="FHIR R4: import a bundle into a dossier, export a dossier."
@@ -35,25 +35,6 @@ def _out(text: str, output: Path | None) -> None:
         output.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise _fail(f"cannot write {output}: {exc.strerror}") from None
-
-
-def pseudonym() -> str:
-    """A fresh pseudonymous subject code (never derived from the hospital's identifiers)."""
-    return f"ISM-{secrets.token_hex(4).upper()}"
-
-
-def fhir_to_dossier(
-    resources: list[dict[str, Any]], where: str, patient_id: str
-) -> tuple[dict[str, Any], list[Any]]:
-    """Checked, imported and validated dossier data and the mapping report (shared with the API)."""
-    from ismart import dossier
-    from ismart.exchange import fhir_import, fhir_io
-
-    flat = [r for res in resources for r in fhir_import.flatten(res)]
-    ok, report = fhir_io.check_resources(flat, where)
-    result = fhir_import.import_many(ok, patient_id=patient_id)
-    dossier.from_mapping(result.dossier, as_of=date.today())  # the result must be a valid dossier
-    return result.dossier, report + result.report
 
 
 @fhir_app.command("import")
