@@ -139,3 +139,43 @@ def ctml_import_command(
     except ctml.CtmlError as exc:
         raise _fail(str(exc)) from None
     sys.stdout.write(yaml.safe_dump(out, sort_keys=False, allow_unicode=True))
+
+
+@export_app.command("odm")
+def export_odm_command(
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Folder for study.odm.xml and one CSV per form.")
+    ] = Path("odm-export"),
+) -> None:
+    """Write the registry as CDISC ODM 1.3.2 (metadata, clinical data, audit records) and CSVs."""
+    import csv
+    from datetime import UTC, datetime
+
+    from ismart.exchange import odm
+    from ismart.exchange.odm_registry import records_from_registry
+    from ismart.protocol import load_protocol
+    from ismart.registry.bootstrap import open_registry
+    from ismart.registry.settings import load_settings
+
+    try:
+        sessions = open_registry(load_settings(), prepare=False)
+        with sessions() as session:
+            records = records_from_registry(session)
+    except IsmartError as exc:
+        raise _fail(str(exc)) from None
+    created = datetime.now(UTC).replace(microsecond=0).isoformat()
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+        (output / "study.odm.xml").write_text(
+            odm.build(load_protocol(), records, created=created), encoding="utf-8"
+        )
+        for form, items in odm.FORMS.items():
+            with open(output / f"{form.lower()}.csv", "w", newline="", encoding="utf-8") as fh:
+                writer = csv.DictWriter(fh, fieldnames=["SUBJECT", "SITE", *(n for n, _ in items)])
+                writer.writeheader()
+                writer.writerows(odm.form_rows(records, form))
+    except OSError as exc:
+        raise _fail(f"cannot write {output}: {exc.strerror}") from None
+    Console(stderr=True).print(
+        f"wrote {output}/study.odm.xml ({len(records)} subjects) and {len(odm.FORMS)} CSV files"
+    )
