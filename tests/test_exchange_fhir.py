@@ -191,3 +191,24 @@ def test_generated_pseudonym_when_no_patient_id(tmp_path: Path) -> None:
     r = runner.invoke(app, ["fhir", "import", str(src)])
     assert r.exit_code == 0
     assert "id: ISM-" in r.stdout and "hosp-123" not in r.stdout
+
+
+def test_subprotocols_as_research_studies_and_subjects_validate() -> None:
+    from fhir.resources.R4B.researchsubject import ResearchSubject
+
+    protocol = load_protocol()
+    resources = fhir_export.research_studies(protocol)
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": r} for r in resources]}
+    fhir_io.validate_bundle(bundle)
+    studies = {r["id"]: r for r in resources if r["resourceType"] == "ResearchStudy"}
+    by_id = {sp.id: sp for sp in protocol.subprotocols}
+    for sp_id, sp in by_id.items():
+        study = studies[f"subprotocol-{sp_id}"]
+        assert study["status"] == fhir_export.STUDY_STATUS[sp.status]
+        assert len(study.get("site", [])) == len(sp.sites)
+        first = sp.criteria[0]
+        assert f"{first.kind} {first.number or '-'}: {first.label}" in study["description"]
+    subject = fhir_export.research_subject(code="NL-UTR-0001", subprotocol="B", state="registered")
+    assert ResearchSubject.model_validate(subject).status == "on-study"
+    for state in ("new", "screened", "board_reviewed", "registered", "on_treatment", "off_study"):
+        ResearchSubject.model_validate(fhir_export.research_subject(code="X", subprotocol="A", state=state))

@@ -80,6 +80,12 @@ def fhir_export_command(
         bundle, not_exported = fhir_export.export_dossier(
             record.model_dump(mode="json", by_alias=True, exclude_none=True)
         )
+        from ismart.protocol import load_protocol
+
+        bundle["entry"] += [
+            {"fullUrl": f"urn:ismart:{r['resourceType']}/{r['id']}", "resource": r}
+            for r in fhir_export.research_studies(load_protocol())
+        ]
         fhir_io.validate_bundle(bundle)
     except IsmartError as exc:
         raise _fail(str(exc)) from None

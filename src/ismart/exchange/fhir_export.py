@@ -388,3 +388,68 @@ def export_dossier(dossier: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     ex = _Exporter(dossier)
     bundle = ex.run()
     return bundle, ex.not_exported
+
+
+# Sub-protocol recruitment status -> FHIR R4B ResearchStudy.status.
+STUDY_STATUS = {
+    "recruiting": "active",
+    "not_yet_recruiting": "approved",
+    "withdrawn": "withdrawn",
+    "suspended": "temporarily-closed-to-accrual",
+    "closed": "closed-to-accrual",
+    "completed": "completed",
+}
+# Registry subject state -> FHIR R4B ResearchSubject.status.
+SUBJECT_STATUS = {
+    "new": "potential-candidate",
+    "screened": "screening",
+    "board_reviewed": "candidate",
+    "registered": "on-study",
+    "on_treatment": "on-study-intervention",
+    "off_study": "off-study",
+}
+
+
+def research_studies(protocol: Any) -> list[dict[str, Any]]:
+    """Each sub-protocol as a ResearchStudy (its sites as Locations, criteria as numbered text)."""
+    out: list[dict[str, Any]] = []
+    for sp in protocol.subprotocols:
+        refs = []
+        for i, site in enumerate(sp.sites):
+            loc_id = f"site-{sp.id}-{i + 1}"
+            out.append(
+                {
+                    "resourceType": "Location",
+                    "id": loc_id,
+                    "name": site.institution,
+                    "address": {"city": site.city, "country": site.country},
+                    "status": "active" if site.status == "recruiting" else "inactive",
+                }
+            )
+            refs.append({"reference": f"Location/{loc_id}", "display": f"{site.institution} ({site.status})"})
+        lines = [f"- {c.kind} {c.number or '-'}: {c.label}" for c in sp.criteria]
+        study: dict[str, Any] = {
+            "resourceType": "ResearchStudy",
+            "id": f"subprotocol-{sp.id}",
+            "title": sp.name,
+            "status": STUDY_STATUS[sp.status],
+            "description": f"Drugs: {', '.join(sp.drugs)}. Eligibility criteria:\n" + "\n".join(lines),
+            "keyword": [{"text": sp.pathway}],
+        }
+        if sp.registry_id:
+            study["identifier"] = [{"system": "https://clinicaltrials.gov", "value": sp.registry_id}]
+        if refs:
+            study["site"] = refs
+        out.append(study)
+    return out
+
+
+def research_subject(*, code: str, subprotocol: str, state: str) -> dict[str, Any]:
+    """A registry subject on one sub-protocol as a ResearchSubject (from plain data)."""
+    return {
+        "resourceType": "ResearchSubject",
+        "id": _safe_id(code),
+        "status": SUBJECT_STATUS[state],
+        "study": {"reference": f"ResearchStudy/subprotocol-{subprotocol}"},
+        "individual": {"reference": f"Patient/{_safe_id(code)}"},
+    }

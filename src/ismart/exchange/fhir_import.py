@@ -34,6 +34,8 @@ _SKIPPED_TYPES = {
     "Encounter": "visits are not part of a screening dossier",
     "Composition": "document structure; its sections are read through the resources they cite",
     "Device": "not used in screening",
+    "ResearchStudy": "a study description (ismart's sub-protocols come from its protocol data)",
+    "ResearchSubject": "study participation is the registry's, not the dossier's",
 }
 
 
