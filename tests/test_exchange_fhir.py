@@ -70,6 +70,11 @@ def test_xml_bundle_with_xhtml_narratives_imports() -> None:
     data, report = _import(EXTERNAL / "fhir-ips" / "IPS-bundle-01.xml")
     assert data["patient"]["sex"] == "female"
     assert any("not ALL or LBL" in e.why for e in report)
+    # MedicationStatements refer to their Medication by the entry's fullUrl (urn:uuid:...)
+    assert {m["name"] for m in data["current_medications"]} == {
+        "Product containing anastrozole (medicinal product)",
+        "Black Cohosh Extract herbal supplement",
+    }
 
 
 @needs_external

@@ -150,10 +150,12 @@ def _json_object(text: str) -> dict[str, Any]:
 
 
 class _Importer:
-    def __init__(self, resources: list[dict[str, Any]], patient_id: str) -> None:
+    def __init__(
+        self, resources: list[dict[str, Any]], patient_id: str, urls: dict[str, dict[str, Any]] | None = None
+    ) -> None:
         self.resources = resources
         self.report: list[Unmapped] = []
-        self.by_ref = {_ref(r): r for r in resources}
+        self.by_ref = {_ref(r): r for r in resources} | (urls or {})
         self.d: dict[str, Any] = {"patient": {"id": patient_id}}
         self.weights: list[tuple[str, float]] = []
         self.heights: list[tuple[str, float]] = []
@@ -579,9 +581,28 @@ _OWN_FIELDS = {
 }
 
 
-def import_resources(resources: list[dict[str, Any]], *, patient_id: str) -> ImportResult:
-    """Map FHIR resources (JSON form) of one patient to dossier data and a mapping report."""
-    return _Importer(resources, patient_id).run()
+def import_resources(
+    resources: list[dict[str, Any]], *, patient_id: str, urls: dict[str, dict[str, Any]] | None = None
+) -> ImportResult:
+    """Map FHIR resources (JSON form) of one patient to dossier data and a mapping report.
+
+    ``urls`` maps a Bundle entry's fullUrl to its resource, for references of the form urn:uuid:...
+    """
+    return _Importer(resources, patient_id, urls).run()
+
+
+def full_urls(resources: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """fullUrl -> resource for every Bundle entry (nested bundles too)."""
+    out: dict[str, dict[str, Any]] = {}
+    for res in resources:
+        if res.get("resourceType") != "Bundle":
+            continue
+        for entry in res.get("entry") or []:
+            if isinstance(entry, dict) and isinstance(entry.get("resource"), dict):
+                if isinstance(entry.get("fullUrl"), str):
+                    out[entry["fullUrl"]] = entry["resource"]
+                out |= full_urls([entry["resource"]])
+    return out
 
 
 def flatten(resource: dict[str, Any]) -> list[dict[str, Any]]:
@@ -609,7 +630,9 @@ def _points_to(reference: str, patient: dict[str, Any]) -> bool:
     return bool(pid) and (reference.endswith(f"Patient/{pid}") or reference.endswith(pid))
 
 
-def import_many(resources: list[dict[str, Any]], *, patient_id: str) -> ImportResult:
+def import_many(
+    resources: list[dict[str, Any]], *, patient_id: str, urls: dict[str, dict[str, Any]] | None = None
+) -> ImportResult:
     """Like import_resources for Bundles and bulk exports: the first Patient and what refers to it.
 
     Resources of any further patient are listed in the report (one dossier holds one patient).
@@ -617,7 +640,7 @@ def import_many(resources: list[dict[str, Any]], *, patient_id: str) -> ImportRe
     flat = [r for res in resources for r in flatten(res)]
     patients = [r for r in flat if r.get("resourceType") == "Patient"]
     if len(patients) <= 1:
-        return import_resources(flat, patient_id=patient_id)
+        return import_resources(flat, patient_id=patient_id, urls=urls)
     first = patients[0]
     chosen: list[dict[str, Any]] = []
     report: list[Unmapped] = []
@@ -634,6 +657,6 @@ def import_many(resources: list[dict[str, Any]], *, patient_id: str) -> ImportRe
                 report.append(Unmapped(_ref(res), "subject", "belongs to another patient: not imported"))
         else:
             chosen.append(res)
-    result = import_resources(chosen, patient_id=patient_id)
+    result = import_resources(chosen, patient_id=patient_id, urls=urls)
     result.report[:0] = report
     return result

@@ -23,6 +23,6 @@ def fhir_to_dossier(
 
     flat = [r for res in resources for r in fhir_import.flatten(res)]
     ok, report = fhir_io.check_resources(flat, where)
-    result = fhir_import.import_many(ok, patient_id=patient_id)
+    result = fhir_import.import_many(ok, patient_id=patient_id, urls=fhir_import.full_urls(resources))
     dossier.from_mapping(result.dossier, as_of=date.today())  # the result must be a valid dossier
     return result.dossier, report + result.report
