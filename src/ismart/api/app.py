@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ismart.api.deps import AppState, utc_today
 from ismart.api.routes import router
 from ismart.api.routes_conduct import router as conduct_router
+from ismart.api.routes_exchange import router as exchange_router
 from ismart.api.routes_response import router as response_router
 from ismart.application.screening import ScreeningRequest, run_screening
 from ismart.errors import DossierError, InputError, _one_line
@@ -97,6 +98,7 @@ def create_app(*, settings: Settings | None = None, state: AppState | None = Non
     app.include_router(router)
     app.include_router(response_router)  # efficacy stage (issue 15)
     app.include_router(conduct_router)  # trial conduct (issue 14)
+    app.include_router(exchange_router)
     app.add_exception_handler(RegistryError, _registry_error)
     app.add_exception_handler(InputError, _dossier_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

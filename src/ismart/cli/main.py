@@ -379,6 +379,11 @@ def _mount() -> None:
     from ismart.cli.conduct import app as conduct_app  # trial conduct (issue 14)
 
     app.add_typer(conduct_app, name="conduct", help="Dose finding and safety in the registry.")
+    from ismart.cli.exchange import ctml_app, export_app, fhir_app
+
+    app.add_typer(fhir_app, name="fhir", help="FHIR R4: import a bundle, export a dossier.")
+    app.add_typer(export_app, name="export", help="Exports: ismart export odm (CDISC ODM 1.3.2 and CSV).")
+    app.add_typer(ctml_app, name="ctml", help="MatchMiner CTML: ismart ctml export, ismart ctml import FILE.")
 
 
 _mount()
