@@ -5,22 +5,24 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ismart import dossier
 from ismart.api import schemas as s
-from ismart.api.deps import PrincipalDep, StateDep
+from ismart.api.deps import AnyPrincipalDep, PrincipalDep, StateDep
 from ismart.eligibility.engine import screen
-from ismart.registry import audit, services
+from ismart.registry import accounts, audit, services
 from ismart.registry.access import Role, require
+from ismart.registry.errors import Unauthorized
 from ismart.registry.models import AuditEntry, BoardDecision, DossierVersion, Screening
 from ismart.registry.security import issue_token
 from ismart.report.json_report import to_dict
 
 router = APIRouter()
 Code = Annotated[str, Path(pattern=r"^[A-Z]{2}-[A-Z0-9]{1,5}-[0-9]{4,6}$", max_length=32)]
+UserName = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.@-]+$", min_length=1, max_length=64)]
 SiteCode = Annotated[str, Path(pattern=r"^[A-Z]{2}-[A-Z0-9]{1,5}$", max_length=16)]
 
 
@@ -55,14 +57,28 @@ def _decision(row: BoardDecision) -> s.BoardDecisionPublic:
 
 
 @router.post("/token", tags=["auth"])
-def login(body: s.TokenCreate, state: StateDep) -> s.TokenPublic:
-    principal = state.write(
-        lambda db: services.authenticate(db, username=body.username, password=body.password)
+def login(body: s.TokenCreate, request: Request, state: StateDep) -> s.TokenPublic:
+    """Sign in. Every refusal (unknown user, wrong password, inactive, locked out) is the same 401."""
+    address = request.client.host if request.client else "-"
+    outcome = state.write(
+        lambda db: accounts.sign_in(
+            db,
+            username=body.username,
+            password=body.password,
+            address=address,
+            policy=state.settings.login_policy(),
+        )
     )
+    if outcome is None:
+        raise Unauthorized(accounts.REFUSED)
     token = issue_token(
-        principal=principal, secret=state.settings.signing_key(), minutes=state.settings.token_minutes
+        principal=outcome.principal,
+        secret=state.settings.signing_key(),
+        minutes=state.settings.token_minutes,
+        version=outcome.token_version,
+        password_change=outcome.must_change_password,
     )
-    return s.TokenPublic(access_token=token)
+    return s.TokenPublic(access_token=token, must_change_password=outcome.must_change_password)
 
 
 @router.post("/screen", tags=["screening"])
@@ -77,7 +93,7 @@ def screen_dossier(data: dict[str, Any], state: StateDep, _who: PrincipalDep) ->
 def create_user(body: s.UserCreate, state: StateDep, who: PrincipalDep) -> s.UserPublic:
     return state.write(
         lambda db: s.UserPublic.model_validate(
-            services.create_user(
+            accounts.create_user(
                 db,
                 actor=who,
                 username=body.username,
@@ -87,6 +103,80 @@ def create_user(body: s.UserCreate, state: StateDep, who: PrincipalDep) -> s.Use
             )
         )
     )
+
+
+@router.get("/users", tags=["users"])
+def list_users(state: StateDep, who: PrincipalDep) -> list[s.UserPublic]:
+    return state.write(
+        lambda db: [s.UserPublic.model_validate(u) for u in accounts.list_users(db, actor=who)]
+    )
+
+
+@router.post("/users/me/password", tags=["users"])
+def change_own_password(body: s.PasswordChange, state: StateDep, who: AnyPrincipalDep) -> s.UserPublic:
+    """Choose a new password (also with the token of a one-time password); sign in again after."""
+    return state.write(
+        lambda db: s.UserPublic.model_validate(
+            accounts.change_own_password(
+                db, username=who.username, current=body.current_password, new=body.new_password
+            )
+        )
+    )
+
+
+@router.post("/users/{username}/deactivate", tags=["users"])
+def deactivate_user(
+    username: UserName, body: s.ReasonCreate, state: StateDep, who: PrincipalDep
+) -> s.UserPublic:
+    return state.write(
+        lambda db: s.UserPublic.model_validate(
+            accounts.set_active(db, actor=who, username=username, active=False, reason=body.reason)
+        )
+    )
+
+
+@router.post("/users/{username}/reactivate", tags=["users"])
+def reactivate_user(
+    username: UserName, body: s.ReasonCreate, state: StateDep, who: PrincipalDep
+) -> s.UserPublic:
+    return state.write(
+        lambda db: s.UserPublic.model_validate(
+            accounts.set_active(db, actor=who, username=username, active=True, reason=body.reason)
+        )
+    )
+
+
+@router.put("/users/{username}/role", tags=["users"])
+def change_user_role(
+    username: UserName, body: s.RoleUpdate, state: StateDep, who: PrincipalDep
+) -> s.UserPublic:
+    return state.write(
+        lambda db: s.UserPublic.model_validate(
+            accounts.change_role(
+                db, actor=who, username=username, role=body.role, site_code=body.site_code, reason=body.reason
+            )
+        )
+    )
+
+
+@router.post("/users/{username}/password-reset", tags=["users"])
+def reset_user_password(
+    username: UserName, body: s.ReasonCreate, state: StateDep, who: PrincipalDep
+) -> s.PasswordResetPublic:
+    one_time = state.write(
+        lambda db: accounts.reset_password(db, actor=who, username=username, reason=body.reason)
+    )
+    return s.PasswordResetPublic(username=username, one_time_password=one_time)
+
+
+@router.post("/login-lockouts/lift", tags=["users"])
+def lift_lockout(body: s.LockoutLift, state: StateDep, who: PrincipalDep) -> s.LockoutLiftPublic:
+    cleared = state.write(
+        lambda db: accounts.lift_lockout(
+            db, actor=who, username=body.username, address=body.address, reason=body.reason
+        )
+    )
+    return s.LockoutLiftPublic(cleared=cleared)
 
 
 @router.get("/sites", tags=["sites"])

@@ -45,19 +45,55 @@ class TokenCreate(_Create):
 class TokenPublic(BaseModel):
     access_token: str
     token_type: str = "bearer"
+    must_change_password: bool = False  # the token only lets its holder choose a new password
+
+
+Username = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")
 
 
 class UserCreate(_Create):
-    username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=8, max_length=200)
+    username: str = Username
+    password: str = Field(max_length=200)  # the policy (length, common list) is the service's
     role: Role
-    site_code: str | None = None
+    site_code: str | None = Field(default=None, max_length=16)
 
 
 class UserPublic(_Public):
     username: str
     role: str
     site_code: str | None
+    active: bool = True
+    must_change_password: bool = False
+
+
+class ReasonCreate(_Create):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class RoleUpdate(_Create):
+    role: Role
+    site_code: str | None = Field(default=None, max_length=16)
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class PasswordResetPublic(BaseModel):
+    username: str
+    one_time_password: str  # shown once; the user must choose a new password at the next sign-in
+
+
+class PasswordChange(_Create):
+    current_password: str = Field(min_length=1, max_length=200)
+    new_password: str = Field(min_length=1, max_length=200)
+
+
+class LockoutLift(_Create):
+    username: str | None = Field(default=None, min_length=1, max_length=64)
+    address: str | None = Field(default=None, min_length=1, max_length=64)
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class LockoutLiftPublic(BaseModel):
+    cleared: int
 
 
 class SubjectCreate(_Create):

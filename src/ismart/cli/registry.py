@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import sys
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
@@ -12,8 +13,8 @@ from rich.table import Table
 from sqlalchemy import select
 
 from ismart.errors import IsmartError
-from ismart.registry import db, services
-from ismart.registry.access import Role
+from ismart.registry import accounts, db, services
+from ismart.registry.access import SITE_ROLES, Role
 from ismart.registry.audit import verify_chain
 from ismart.registry.bootstrap import open_registry
 from ismart.registry.models import AuditEntry, VerdictChange
@@ -45,7 +46,7 @@ def user_add(
     """Add a user (as the trial office)."""
     try:
         with _sessions().begin() as session:
-            services.create_user(
+            accounts.create_user(
                 session,
                 actor=services.SYSTEM,
                 username=username,
@@ -56,6 +57,100 @@ def user_add(
     except IsmartError as exc:
         raise _fail(exc) from None
     typer.echo(f"added {username} ({role.value})")
+
+
+@user_app.command("list")
+def user_list() -> None:
+    """List every user: role, site, whether active, whether a password change is due."""
+    with _sessions()() as session:
+        users = accounts.list_users(session, actor=services.SYSTEM)
+        table = Table()
+        for column in ("username", "role", "site", "active", "must change password"):
+            table.add_column(column)
+        for u in users:
+            table.add_row(
+                u.username,
+                u.role,
+                u.site_code or "-",
+                "yes" if u.active else "no",
+                "yes" if u.must_change_password else "no",
+            )
+    Console(width=max(100, Console().width)).print(table)
+
+
+Reason = Annotated[str, typer.Option(help="Why (required, audited).")]
+
+
+def _account_change(work: Callable[[db.Session], object], message: Callable[[object], str]) -> None:
+    try:
+        with _sessions().begin() as session:
+            outcome = work(session)
+    except IsmartError as exc:
+        raise _fail(exc) from None
+    typer.echo(message(outcome))
+
+
+@user_app.command("deactivate")
+def user_deactivate(username: Annotated[str, typer.Argument(help="Login name.")], reason: Reason) -> None:
+    """Deactivate a user: every token of theirs stops working at once (audited)."""
+    _account_change(
+        lambda s: accounts.set_active(
+            s, actor=services.SYSTEM, username=username, active=False, reason=reason
+        ),
+        lambda _: f"deactivated {username}",
+    )
+
+
+@user_app.command("reactivate")
+def user_reactivate(username: Annotated[str, typer.Argument(help="Login name.")], reason: Reason) -> None:
+    """Reactivate a user (audited); they sign in again."""
+    _account_change(
+        lambda s: accounts.set_active(
+            s, actor=services.SYSTEM, username=username, active=True, reason=reason
+        ),
+        lambda _: f"reactivated {username}",
+    )
+
+
+@user_app.command("role")
+def user_role(
+    username: Annotated[str, typer.Argument(help="Login name.")],
+    role: Annotated[Role, typer.Argument(help="New role.")],
+    reason: Reason,
+    site: Annotated[str | None, typer.Option(help="Site code (site roles only), e.g. SE-STO.")] = None,
+) -> None:
+    """Change a user's role or site: their existing tokens stop working at once (audited)."""
+    where = f" at {site}" if site and role in SITE_ROLES else ""
+    _account_change(
+        lambda s: accounts.change_role(
+            s, actor=services.SYSTEM, username=username, role=role, site_code=site, reason=reason
+        ),
+        lambda _: f"{username} is now {role.value}{where}",
+    )
+
+
+@user_app.command("reset-password")
+def user_reset_password(username: Annotated[str, typer.Argument(help="Login name.")], reason: Reason) -> None:
+    """Give a user a one-time password (printed once) that must be changed at the next sign-in."""
+    _account_change(
+        lambda s: accounts.reset_password(s, actor=services.SYSTEM, username=username, reason=reason),
+        lambda password: f"one-time password for {username}: {password} (must be changed at sign-in)",
+    )
+
+
+@user_app.command("unlock")
+def user_unlock(
+    reason: Reason,
+    username: Annotated[str | None, typer.Option(help="Username whose sign-in lockout to lift.")] = None,
+    address: Annotated[str | None, typer.Option(help="Client address whose lockout to lift.")] = None,
+) -> None:
+    """Lift a sign-in lockout of a username or an address (audited)."""
+    _account_change(
+        lambda s: accounts.lift_lockout(
+            s, actor=services.SYSTEM, username=username, address=address, reason=reason
+        ),
+        lambda cleared: f"cleared {cleared} lockout entries",
+    )
 
 
 @audit_app.command("verify")

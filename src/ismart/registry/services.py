@@ -17,7 +17,8 @@ from ismart.protocol import load_protocol
 from ismart.protocol.model import Protocol, SubProtocol
 from ismart.registry import audit
 from ismart.registry.access import SITE_ROLES, Principal, Role, check_site, require
-from ismart.registry.errors import Conflict, Invalid, NotFound, Unauthorized
+from ismart.registry.accounts import create_user as create_user  # kept here for existing callers
+from ismart.registry.errors import Conflict, Invalid, NotFound
 from ismart.registry.models import (
     BoardDecision,
     Counter,
@@ -28,11 +29,9 @@ from ismart.registry.models import (
     SiteSequence,
     SiteStatus,
     Subject,
-    User,
     VerdictChange,
     Withdrawal,
 )
-from ismart.registry.security import check_password, hash_password
 from ismart.report.json_report import to_dict
 
 _COUNTRIES = {
@@ -125,41 +124,7 @@ def seed(session: Session) -> None:
     session.flush()
 
 
-# --- users -----------------------------------------------------------------------------------------
-
-
-def create_user(
-    session: Session, *, actor: Principal, username: str, role: Role, site_code: str | None, password: str
-) -> User:
-    require(actor, Role.trial_office)
-    if role in SITE_ROLES and (site_code is None or session.get(Site, site_code) is None):
-        raise Invalid(f"site: {role.value} needs an existing site, not {site_code!r}")
-    if session.scalar(select(User).where(User.username == username)) is not None:
-        raise Conflict(f"user {username!r} exists")
-    user = User(
-        username=username,
-        password_hash=hash_password(password),
-        role=role.value,
-        site_code=site_code if role in SITE_ROLES else None,
-    )
-    session.add(user)
-    session.flush()
-    audit.record(
-        session,
-        actor=actor.username,
-        action="user.create",
-        entity="user",
-        entity_id=username,
-        after={"username": username, "role": role.value, "site": user.site_code},
-    )
-    return user
-
-
-def authenticate(session: Session, *, username: str, password: str) -> Principal:
-    user = session.scalar(select(User).where(User.username == username))
-    if user is None or not check_password(user.password_hash, password):
-        raise Unauthorized("wrong username or password")
-    return Principal(user.username, Role(user.role), user.site_code)
+# --- users: see ismart.registry.accounts ---------------------------------------------------------
 
 
 # --- sites -----------------------------------------------------------------------------------------

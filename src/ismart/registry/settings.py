@@ -7,12 +7,16 @@ import os
 from pydantic import BaseModel, Field, ValidationError
 
 from ismart.errors import IsmartError
+from ismart.registry.accounts import LoginPolicy
 
 _ENV = {
     "database_url": "ISMART_DATABASE_URL",
     "secret_key": "ISMART_SECRET_KEY",
     "token_minutes": "ISMART_TOKEN_MINUTES",
     "protocol_dir": "ISMART_PROTOCOL_DIR",
+    "login_max_failures": "ISMART_LOGIN_MAX_FAILURES",
+    "login_max_failures_per_address": "ISMART_LOGIN_MAX_FAILURES_PER_ADDRESS",
+    "login_lockout_minutes": "ISMART_LOGIN_LOCKOUT_MINUTES",
 }
 
 
@@ -25,6 +29,16 @@ class Settings(BaseModel):
     secret_key: str | None = Field(default=None, min_length=16)  # signs tokens: needed to serve
     token_minutes: int = Field(default=30, gt=0, le=24 * 60)
     protocol_dir: str | None = None  # a protocol data folder to use instead of the shipped one
+    login_max_failures: int = Field(default=5, ge=1, le=1000)  # per username, known or not
+    login_max_failures_per_address: int = Field(default=50, ge=1, le=100000)
+    login_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
+
+    def login_policy(self) -> LoginPolicy:
+        return LoginPolicy(
+            max_failures_per_user=self.login_max_failures,
+            max_failures_per_address=self.login_max_failures_per_address,
+            lockout_minutes=self.login_lockout_minutes,
+        )
 
     def signing_key(self) -> str:
         if self.secret_key is None:
