@@ -353,7 +353,14 @@ def register(
     return state.write(
         lambda db: s.RegistrationPublic.model_validate(
             services.register(
-                db, actor=who, code=code, subprotocol=body.subprotocol, dose_level=body.dose_level
+                db,
+                actor=who,
+                code=code,
+                subprotocol=body.subprotocol,
+                dose_level=body.dose_level,
+                as_of=state.today(),
+                board_override_reason=body.board_override_reason,
+                review_override_reason=body.review_override_reason,
             )
         )
     )

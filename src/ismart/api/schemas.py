@@ -150,6 +150,10 @@ class BoardDecisionPublic(BaseModel):
 class RegistrationCreate(_Create):
     subprotocol: str = Field(min_length=1, max_length=4)
     dose_level: int = Field(ge=-10, le=10)
+    # the trial office registers although the tumour board did not refer to this sub-protocol
+    board_override_reason: str | None = Field(default=None, min_length=1, max_length=2000)
+    # the site investigator registers on a REVIEW verdict, having reviewed the open points
+    review_override_reason: str | None = Field(default=None, min_length=1, max_length=2000)
 
 
 class RegistrationPublic(_Public):

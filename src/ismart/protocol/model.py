@@ -529,6 +529,13 @@ class Source(_Data):
     as_of: str
 
 
+class RegistrationRules(_Data):
+    """What the registry checks before a registration (operational rules of the deployment)."""
+
+    screening_max_age_days: int = Field(ge=0, le=365)  # a stored screening older than this is re-run
+    basis: str  # where the number comes from (the protocol, the sponsor, or an open question)
+
+
 class Master(_Data):
     schema_version: int
     name: str
@@ -538,6 +545,7 @@ class Master(_Data):
     subprotocols: list[str]
     sources: dict[str, Source]
     templates: dict[str, CriterionTemplate]
+    registration: RegistrationRules | None = None  # None: the registry's default (7 days)
 
 
 class Protocol(_Data):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -81,6 +81,8 @@ class Screening(Base):
     subject_code: Mapped[str] = mapped_column(ForeignKey("subjects.code"), index=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier_versions.id"))
     result: Mapped[str] = mapped_column(Text)
+    verdicts: Mapped[str] = mapped_column(Text)  # {"B": "ELIGIBLE", ...}: read without the report
+    screened_on: Mapped[date]
     protocol_version: Mapped[str] = mapped_column(String(64))
     engine_version: Mapped[str] = mapped_column(String(64))
     rescreen_of: Mapped[int | None] = mapped_column(ForeignKey("screenings.id"))

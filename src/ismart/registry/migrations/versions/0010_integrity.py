@@ -1,11 +1,15 @@
-"""Registry integrity: revocable accounts (active flag, token version, forced password change) and
-sign-in throttling.
+"""Registry integrity: revocable accounts (active flag, token version, forced password change),
+sign-in throttling, and each screening's verdicts and date stored as columns (filled in from the
+stored reports of existing rows).
 
 Revision ID: 0010
 Revises: 0003
 """
 
 from __future__ import annotations
+
+import json
+from datetime import date
 
 import sqlalchemy as sa
 from alembic import op
@@ -30,9 +34,37 @@ def upgrade() -> None:
         sa.Column("window_start", sa.DateTime(), nullable=False),
         sa.Column("locked_until", sa.DateTime(), nullable=True),
     )
+    with op.batch_alter_table("screenings") as batch:
+        batch.add_column(sa.Column("verdicts", sa.Text(), nullable=True))
+        batch.add_column(sa.Column("screened_on", sa.Date(), nullable=True))
+    screenings = sa.table(
+        "screenings",
+        sa.column("id", sa.Integer()),
+        sa.column("result", sa.Text()),
+        sa.column("verdicts", sa.Text()),
+        sa.column("screened_on", sa.Date()),
+    )
+    bind = op.get_bind()
+    for row_id, result in bind.execute(sa.select(screenings.c.id, screenings.c.result)).all():
+        report = json.loads(result)
+        verdicts = {sp["id"]: sp["verdict"] for sp in report["subprotocols"]}
+        bind.execute(
+            screenings.update()
+            .where(screenings.c.id == row_id)
+            .values(
+                verdicts=json.dumps(verdicts, sort_keys=True),
+                screened_on=date.fromisoformat(report["screened_on"]),
+            )
+        )
+    with op.batch_alter_table("screenings") as batch:
+        batch.alter_column("verdicts", existing_type=sa.Text(), nullable=False)
+        batch.alter_column("screened_on", existing_type=sa.Date(), nullable=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("screenings") as batch:
+        batch.drop_column("screened_on")
+        batch.drop_column("verdicts")
     op.drop_table("login_throttles")
     with op.batch_alter_table("users") as batch:
         batch.drop_column("must_change_password")
