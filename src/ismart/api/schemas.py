@@ -201,6 +201,7 @@ class ChainPublic(BaseModel):
     rows: int
     problem: str | None
     row_id: int | None
+    problems: list[str] = []  # the chain's problem and every table row that differs from the log
 
 
 class VerdictChangePublic(_Public):

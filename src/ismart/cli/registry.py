@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import csv
+import json
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from ismart.errors import IsmartError
-from ismart.registry import accounts, db, services
+from ismart.registry import accounts, audit, db, services
 from ismart.registry.access import SITE_ROLES, Role
-from ismart.registry.audit import verify_chain
 from ismart.registry.bootstrap import open_registry
 from ismart.registry.models import AuditEntry, VerdictChange
 from ismart.registry.settings import load_settings
@@ -153,20 +154,83 @@ def user_unlock(
     )
 
 
+def _read_only_sessions() -> db.sessionmaker[db.Session] | None:
+    """Sessions on the configured database without migrating or seeding (None: no registry yet)."""
+    settings = load_settings()
+    sessions = open_registry(settings, prepare=False)
+    bind = sessions.kw["bind"]
+    return sessions if "audit_log" in inspect(bind).get_table_names() else None
+
+
+def _problems(session: db.Session, checkpoint: Path | None) -> tuple[int, list[str]]:
+    chain = audit.verify_chain(session)
+    problems = [] if chain.ok else [str(chain.problem)]
+    if checkpoint is not None:
+        try:
+            saved = json.loads(checkpoint.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise typer.BadParameter(
+                f"cannot read the checkpoint: {exc}", param_hint="--checkpoint"
+            ) from None
+        found = audit.verify_checkpoint(session, saved if isinstance(saved, dict) else {})
+        problems += [found] if found else []
+    problems += audit.verify_tables(session)
+    return chain.rows, problems
+
+
 @audit_app.command("verify")
-def audit_verify() -> None:
-    """Check the hash chain; exit 1 naming the first broken row."""
-    with _sessions()() as session:
-        report = verify_chain(session)
-    if not report.ok:
-        typer.echo(f"BROKEN: {report.problem}", err=True)
+def audit_verify(
+    checkpoint: Annotated[
+        Path | None,
+        typer.Option(help="A signed checkpoint file: also detect a cut tail, an emptied or rewritten log."),
+    ] = None,
+) -> None:
+    """Check the keyed hash chain and every table against the log (reads only); exit 1 naming each
+    problem. Reads ISMART_DATABASE_URL, ISMART_SECRET_KEY or ISMART_AUDIT_KEY, ISMART_AUDIT_OLD_KEYS."""
+    try:
+        sessions = _read_only_sessions()
+    except IsmartError as exc:
+        raise _fail(exc) from None
+    if sessions is None:
+        if checkpoint is not None:
+            typer.echo("BROKEN: the database has no audit log but a checkpoint was given", err=True)
+            raise typer.Exit(1)
+        typer.echo("ok: 0 rows verified (no registry in this database yet)")
+        return
+    with sessions() as session:
+        rows, problems = _problems(session, checkpoint)
+        session.rollback()
+    if problems:
+        for problem in problems:
+            typer.echo(f"BROKEN: {problem}", err=True)
         raise typer.Exit(1)
-    typer.echo(f"ok: {report.rows} rows verified")
+    typer.echo(f"ok: {rows} rows verified" + (f", checkpoint {checkpoint.name} holds" if checkpoint else ""))
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint(
+    folder: Annotated[
+        Path | None, typer.Option("--dir", help="Folder (default ISMART_AUDIT_CHECKPOINT_DIR).")
+    ] = None,
+) -> None:
+    """Write a signed checkpoint (row count and head hash) of the audit log to a file."""
+    settings = load_settings()
+    target = folder or (Path(settings.audit_checkpoint_dir) if settings.audit_checkpoint_dir else None)
+    if target is None:
+        raise _fail(IsmartError("--dir: give a folder or set ISMART_AUDIT_CHECKPOINT_DIR"))
+    with _sessions()() as session:
+        path = audit.write_checkpoint(session, target)
+    typer.echo(f"checkpoint written: {path}")
 
 
 @audit_app.command("export")
-def audit_export() -> None:
-    """Write the audit trail as CSV to standard output."""
+def audit_export(
+    folder: Annotated[
+        Path | None, typer.Option("--checkpoint-dir", help="Where the export's checkpoint goes.")
+    ] = None,
+) -> None:
+    """Write the audit trail as CSV to standard output, and a signed checkpoint of what was exported
+    (to --checkpoint-dir or ISMART_AUDIT_CHECKPOINT_DIR, when either is given)."""
     columns = [
         "id",
         "at",
@@ -177,14 +241,21 @@ def audit_export() -> None:
         "before",
         "after",
         "reason",
+        "rows",
+        "key_id",
         "prev_hash",
         "hash",
     ]
+    settings = load_settings()
+    target = folder or (Path(settings.audit_checkpoint_dir) if settings.audit_checkpoint_dir else None)
     writer = csv.writer(sys.stdout)
     writer.writerow(columns)
-    with _sessions()() as session:
+    with _sessions().begin() as session:
         for entry in session.scalars(select(AuditEntry).order_by(AuditEntry.id)):
             writer.writerow([getattr(entry, c) for c in columns])
+        if target is not None:
+            path = audit.write_checkpoint(session, target)
+            typer.echo(f"checkpoint written: {path}", err=True)
 
 
 def _print_changes(changes: list[VerdictChange], summary: str) -> None:

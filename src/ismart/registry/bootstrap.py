@@ -18,13 +18,13 @@ def open_registry(settings: Settings, *, prepare: bool = True) -> db.sessionmake
     try:
         engine = db.make_engine(url=settings.database_url)
         if not prepare:
-            return db.make_sessionmaker(engine=engine)
+            return db.make_sessionmaker(engine=engine, audit_keys=settings.audit_keys())
         db.upgrade(engine=engine)
     except ArgumentError as exc:
         raise SettingsError(f"ISMART_DATABASE_URL: not a database URL ({exc})") from None
     except OperationalError as exc:
         raise SettingsError(f"ISMART_DATABASE_URL: cannot open the database ({exc.orig})") from None
-    sessions = db.make_sessionmaker(engine=engine)
+    sessions = db.make_sessionmaker(engine=engine, audit_keys=settings.audit_keys())
     with sessions.begin() as session:
         services.seed(session)
     return sessions

@@ -162,5 +162,7 @@ class AuditEntry(Base):
     before: Mapped[str | None] = mapped_column(Text)
     after: Mapped[str | None] = mapped_column(Text)
     reason: Mapped[str | None] = mapped_column(Text)
+    rows: Mapped[str | None] = mapped_column(Text)  # [[table, key, content hash], ...] written with it
+    key_id: Mapped[str] = mapped_column(String(16), default="legacy")
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))

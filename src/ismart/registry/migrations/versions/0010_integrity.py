@@ -34,6 +34,7 @@ def upgrade() -> None:
         sa.Column("window_start", sa.DateTime(), nullable=False),
         sa.Column("locked_until", sa.DateTime(), nullable=True),
     )
+    _audit_columns()
     with op.batch_alter_table("screenings") as batch:
         batch.add_column(sa.Column("verdicts", sa.Text(), nullable=True))
         batch.add_column(sa.Column("screened_on", sa.Date(), nullable=True))
@@ -61,7 +62,18 @@ def upgrade() -> None:
         batch.alter_column("screened_on", existing_type=sa.Date(), nullable=False)
 
 
+def _audit_columns() -> None:
+    """Audit rows gain the hashes of the rows they wrote and the id of their key. The append-only
+    triggers forbid UPDATE, so existing rows keep NULL rows and key id 'legacy' via the default."""
+    with op.batch_alter_table("audit_log") as batch:
+        batch.add_column(sa.Column("rows", sa.Text(), nullable=True))
+        batch.add_column(sa.Column("key_id", sa.String(16), nullable=False, server_default="legacy"))
+
+
 def downgrade() -> None:
+    with op.batch_alter_table("audit_log") as batch:
+        batch.drop_column("key_id")
+        batch.drop_column("rows")
     with op.batch_alter_table("screenings") as batch:
         batch.drop_column("screened_on")
         batch.drop_column("verdicts")
