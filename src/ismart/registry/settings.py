@@ -19,6 +19,7 @@ _ENV = {
     "audit_old_keys": "ISMART_AUDIT_OLD_KEYS",
     "audit_checkpoint_dir": "ISMART_AUDIT_CHECKPOINT_DIR",
     "audit_checkpoint_minutes": "ISMART_AUDIT_CHECKPOINT_MINUTES",
+    "max_body_bytes": "ISMART_MAX_BODY_BYTES",
     "login_max_failures": "ISMART_LOGIN_MAX_FAILURES",
     "login_max_failures_per_address": "ISMART_LOGIN_MAX_FAILURES_PER_ADDRESS",
     "login_lockout_minutes": "ISMART_LOGIN_LOCKOUT_MINUTES",
@@ -38,6 +39,7 @@ class Settings(BaseModel):
     audit_old_keys: str | None = None  # comma-separated keys of before a rotation, still verified
     audit_checkpoint_dir: str | None = None  # where signed checkpoints go (outside the database)
     audit_checkpoint_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    max_body_bytes: int = Field(default=1_000_000, ge=1_000, le=1_000_000_000)  # per request, before parsing
     login_max_failures: int = Field(default=5, ge=1, le=1000)  # per username, known or not
     login_max_failures_per_address: int = Field(default=50, ge=1, le=100000)
     login_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
