@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ismart import dossier
 from ismart.api.deps import AppState, utc_today
-from ismart.api.limits import BodyLimit
+from ismart.api.limits import BodyLimit, SecurityHeaders
 from ismart.api.routes import router
 from ismart.eligibility.engine import screen
 from ismart.errors import DossierError, InputError, _one_line
@@ -129,4 +129,5 @@ def create_app(*, settings: Settings | None = None, state: AppState | None = Non
     app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(Exception, _internal_error)
     app.add_middleware(BodyLimit, max_body=state.settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders)  # outermost: also on the limit's own refusals
     return app

@@ -126,3 +126,43 @@ class BodyLimit:
             return await receive()
 
         await self.app(scope, replay, send)
+
+
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (
+        b"content-security-policy",
+        b"default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    ),
+]
+_DOCS = ("/docs", "/redoc")  # FastAPI's own pages load their scripts from a CDN
+
+
+class SecurityHeaders:
+    """ASGI middleware: security headers on every answer; no caching of anything but the API docs
+    (every other answer may carry patient data)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        docs = str(scope.get("path", "")).startswith(_DOCS)
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers") or [])
+                names = {name.lower() for name, _ in headers}
+                for name, value in SECURITY_HEADERS:
+                    if name not in names and not (docs and name == b"content-security-policy"):
+                        headers.append((name, value))
+                if b"cache-control" not in names:
+                    headers.append((b"cache-control", b"no-store"))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, with_headers)

@@ -317,10 +317,14 @@ def rescreen_review(
 
 
 def serve(
-    port: Annotated[int, typer.Option(help="TCP port on 127.0.0.1.")] = 8000,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
+    host: Annotated[
+        str, typer.Option(help="Address to listen on; keep 127.0.0.1 behind a TLS reverse proxy.")
+    ] = "127.0.0.1",
     workers: Annotated[int, typer.Option(min=1, max=32, help="Worker processes (one per core).")] = 1,
 ) -> None:
-    """Serve the registry API on 127.0.0.1."""
+    """Serve the registry API. Reads ISMART_SECRET_KEY (required), ISMART_DATABASE_URL and the
+    optional ISMART_* settings in the README."""
     import uvicorn
 
     from ismart.api.app import create_app, prepare_registry, warm_up
@@ -329,15 +333,18 @@ def serve(
         state = prepare_registry(load_settings())  # migrations and re-screening happen once, here
     except IsmartError as exc:
         raise _fail(exc) from None
+    typer.echo(
+        f"ismart registry listening on http://{host}:{port} ({workers} worker{'s' if workers > 1 else ''})"
+    )
     if workers == 1:
         warm_up()  # each worker process warms its own caches (worker_app)
-        uvicorn.run(create_app(state=state), host="127.0.0.1", port=port, log_level="warning")
+        uvicorn.run(create_app(state=state), host=host, port=port, log_level="warning")
     else:
         uvicorn.run(
             "ismart.api.app:worker_app",
             factory=True,
             workers=workers,
-            host="127.0.0.1",
+            host=host,
             port=port,
             log_level="warning",
         )

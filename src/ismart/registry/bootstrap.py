@@ -15,6 +15,9 @@ def open_registry(settings: Settings, *, prepare: bool = True) -> db.sessionmake
     """Activate the configured protocol data, migrate and seed (unless another process prepared the
     database already, as for the workers of one server); return the session factory."""
     services.activate_protocol(load_from(Path(settings.protocol_dir)) if settings.protocol_dir else None)
+    dialect = settings.database_url.split(":", 1)[0].split("+", 1)[0]
+    if "://" in settings.database_url and dialect not in ("sqlite", "postgresql"):
+        raise SettingsError(f"ISMART_DATABASE_URL: {dialect!r} is not supported; use sqlite or postgresql")
     try:
         engine = db.make_engine(url=settings.database_url)
         if not prepare:
