@@ -62,7 +62,11 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path, pg_schema: str | None
 @pytest.fixture
 def registry(engine: Engine) -> Registry:
     settings = Settings(database_url=str(engine.url), secret_key="test-secret-key-0123456789abcdef")
-    state = AppState(settings=settings, sessions=db.make_sessionmaker(engine=engine), today=lambda: TODAY)
+    state = AppState(
+        settings=settings,
+        sessions=db.make_sessionmaker(engine=engine, audit_keys=settings.audit_keys()),
+        today=lambda: TODAY,
+    )
     state.write(services.seed)
     return Registry(state=state, app=create_app(state=state))
 

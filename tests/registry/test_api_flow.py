@@ -33,7 +33,7 @@ def test_screen_to_off_study(registry: Registry) -> None:
         json={"subprotocol": "D", "dose_level": 1},
         headers=h["investigator"],
     )
-    assert wrong.status_code == 409 and "NOT_ELIGIBLE" in wrong.json()["detail"]
+    assert wrong.status_code == 409 and "tumour board gate" in wrong.json()["detail"]
     reg = c.post(
         f"/subjects/{code}/registrations",
         json={"subprotocol": "B", "dose_level": 1},

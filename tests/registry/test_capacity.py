@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import threading
 
-from registry_helpers import OTHER_SITE, SITE, Registry, add_users, flow_to_reviewed
+from registry_helpers import OTHER_SITE, SITE, TODAY, Registry, add_users, flow_to_reviewed
 
 from ismart.registry import services
 from ismart.registry.errors import Conflict
@@ -33,7 +33,7 @@ def test_race_for_the_last_two_places(registry: Registry) -> None:
         try:
             registry.state.write(
                 lambda s: services.register(
-                    s, actor=services.SYSTEM, code=code, subprotocol="B", dose_level=1
+                    s, actor=services.SYSTEM, code=code, subprotocol="B", dose_level=1, as_of=TODAY
                 )
             )
             result = "ok"

@@ -30,11 +30,11 @@ def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 def test_user_add_verify_export_and_tamper(database: str) -> None:
     runner = CliRunner()
     added = runner.invoke(
-        app, ["user", "add", "ann", "site_staff", "--site", "SE-STO", "--password", "pw-123456"]
+        app, ["user", "add", "ann", "site_staff", "--site", "SE-STO", "--password", "ann rides the tram 42"]
     )
     assert added.exit_code == 0, added.output
     bad = runner.invoke(
-        app, ["user", "add", "bob", "site_staff", "--site", "XX-NOPE", "--password", "pw-1234"]
+        app, ["user", "add", "bob", "site_staff", "--site", "XX-NOPE", "--password", "bob rides the tram 42"]
     )
     assert bad.exit_code == 2 and "site" in bad.output
     assert runner.invoke(app, ["audit", "verify"]).exit_code == 0

@@ -7,7 +7,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from registry_helpers import OTHER_SITE, Registry, add_users, amended_protocol, flow_to_reviewed
+from registry_helpers import (
+    OTHER_SITE,
+    TODAY,
+    Registry,
+    add_users,
+    amended_protocol,
+    flow_to_reviewed,
+)
 from sqlalchemy import select
 
 from ismart.protocol.loader import load_from
@@ -30,7 +37,9 @@ def shipped_protocol_afterwards() -> Iterator[None]:
 
 def _register_b(registry: Registry, code: str) -> None:
     registry.state.write(
-        lambda s: services.register(s, actor=services.SYSTEM, code=code, subprotocol="B", dose_level=1)
+        lambda s: services.register(
+            s, actor=services.SYSTEM, code=code, subprotocol="B", dose_level=1, as_of=TODAY
+        )
     )
 
 

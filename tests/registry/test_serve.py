@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from ismart.registry import accounts
 from ismart.registry.bootstrap import open_registry
 from ismart.registry.settings import Settings
 
@@ -46,7 +47,7 @@ def test_serve_answers_on_loopback(tmp_path: Path, workers: int) -> None:
         _wait_up(base, process)
         assert httpx.get(f"{base}/docs", timeout=5).status_code == 200
         refused = httpx.post(f"{base}/token", json={"username": "nobody", "password": "x"}, timeout=5)
-        assert refused.status_code == 401 and refused.json() == {"detail": "wrong username or password"}
+        assert refused.status_code == 401 and refused.json() == {"detail": accounts.REFUSED}
         assert httpx.get(f"{base}/sites", timeout=5).status_code == 401
     finally:
         process.terminate()

@@ -7,10 +7,11 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ismart.api.deps import AppState, utc_today
+from ismart.api.limits import BodyLimit, SecurityHeaders
 from ismart.api.routes import router
 from ismart.api.routes_conduct import router as conduct_router
 from ismart.api.routes_exchange import router as exchange_router
@@ -19,7 +20,7 @@ from ismart.application.screening import ScreeningRequest, run_screening
 from ismart.errors import DossierError, InputError, _one_line
 from ismart.registry import services
 from ismart.registry.bootstrap import open_registry
-from ismart.registry.errors import RegistryError
+from ismart.registry.errors import Conflict, Forbidden, Invalid, NotFound, RegistryError, Unauthorized
 from ismart.registry.settings import Settings, load_settings
 
 _LOG = logging.getLogger("ismart.api")
@@ -29,14 +30,39 @@ def _error(status: int, message: str, headers: dict[str, str] | None = None) -> 
     return JSONResponse({"detail": _one_line(message)}, status_code=status, headers=headers)
 
 
+# The one table from exception to HTTP status (the most specific class listed wins).
+STATUS: dict[type[Exception], int] = {
+    NotFound: 404,
+    Forbidden: 403,
+    Unauthorized: 401,
+    Conflict: 409,
+    Invalid: 422,
+    RegistryError: 400,
+    DossierError: 422,
+    InputError: 400,
+}
+
+
+def status_for(exc: Exception) -> int:
+    for cls in type(exc).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 500
+
+
 async def _registry_error(_r: Request, exc: Exception) -> JSONResponse:
-    status = exc.status_code if isinstance(exc, RegistryError) else 400
+    status = status_for(exc)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return _error(status, str(exc), headers)
 
 
+async def _integrity_error(_r: Request, _exc: Exception) -> JSONResponse:
+    """A unique key or lock lost to a concurrent request: the loser is told to retry, never a 500."""
+    return _error(409, "a concurrent change to the same record won; reload and try again")
+
+
 async def _dossier_error(_r: Request, exc: Exception) -> JSONResponse:
-    return _error(422 if isinstance(exc, DossierError) else 400, str(exc))
+    return _error(status_for(exc), str(exc))
 
 
 async def _validation_error(_r: Request, exc: Exception) -> JSONResponse:
@@ -104,8 +130,11 @@ def create_app(*, settings: Settings | None = None, state: AppState | None = Non
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(DataError, _data_error)
+    app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(Exception, _internal_error)
     from ismart.web import mount as mount_web  # the web pages (issue 13): after the API's handlers
 
     mount_web(app)
+    app.add_middleware(BodyLimit, max_body=state.settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders)  # outermost: also on the limit's own refusals
     return app

@@ -11,8 +11,9 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 
+from ismart.registry import accounts
 from ismart.registry.access import Principal
-from ismart.registry.errors import Unauthorized
+from ismart.registry.errors import Forbidden, Unauthorized
 from ismart.registry.security import read_token
 from ismart.registry.settings import Settings
 
@@ -42,13 +43,34 @@ def get_state(request: Request) -> AppState:
     return state
 
 
+def _caller(request: Request, credentials: HTTPAuthorizationCredentials | None) -> tuple[Principal, bool]:
+    """The caller as the database says now (active, same token version), and whether the token
+    came from a one-time password."""
+    if credentials is None:
+        raise Unauthorized("not authenticated")
+    state = get_state(request)
+    claims = read_token(token=credentials.credentials, secret=state.settings.signing_key())
+    with state.sessions() as session:
+        principal = accounts.resolve(session, username=claims.username, version=claims.version)
+    return principal, claims.password_change
+
+
 def get_principal(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)]
 ) -> Principal:
-    if credentials is None:
-        raise Unauthorized("not authenticated")
-    return read_token(token=credentials.credentials, secret=get_state(request).settings.signing_key())
+    principal, password_change = _caller(request, credentials)
+    if password_change:
+        raise Forbidden("password change required: choose a new password (POST /users/me/password)")
+    return principal
+
+
+def get_any_principal(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)]
+) -> Principal:
+    """Also a token from a one-time password: only for choosing a new password."""
+    return _caller(request, credentials)[0]
 
 
 StateDep = Annotated[AppState, Depends(get_state)]
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
+AnyPrincipalDep = Annotated[Principal, Depends(get_any_principal)]

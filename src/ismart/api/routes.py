@@ -6,20 +6,22 @@ import json
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ismart.api import schemas as s
-from ismart.api.deps import PrincipalDep, StateDep
+from ismart.api.deps import AnyPrincipalDep, PrincipalDep, StateDep
 from ismart.application.screening import ScreeningRequest, run_screening, to_contract
-from ismart.registry import audit, services
+from ismart.registry import accounts, audit, services
 from ismart.registry.access import Role, require
+from ismart.registry.errors import Unauthorized
 from ismart.registry.models import AuditEntry, BoardDecision, DossierVersion, Screening
 from ismart.registry.security import issue_token
 
 router = APIRouter()
 Code = Annotated[str, Path(pattern=r"^[A-Z]{2}-[A-Z0-9]{1,5}-[0-9]{4,6}$", max_length=32)]
+UserName = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.@-]+$", min_length=1, max_length=64)]
 SiteCode = Annotated[str, Path(pattern=r"^[A-Z]{2}-[A-Z0-9]{1,5}$", max_length=16)]
 
 
@@ -54,14 +56,28 @@ def _decision(row: BoardDecision) -> s.BoardDecisionPublic:
 
 
 @router.post("/token", tags=["auth"])
-def login(body: s.TokenCreate, state: StateDep) -> s.TokenPublic:
-    principal = state.write(
-        lambda db: services.authenticate(db, username=body.username, password=body.password)
+def login(body: s.TokenCreate, request: Request, state: StateDep) -> s.TokenPublic:
+    """Sign in. Every refusal (unknown user, wrong password, inactive, locked out) is the same 401."""
+    address = request.client.host if request.client else "-"
+    outcome = state.write(
+        lambda db: accounts.sign_in(
+            db,
+            username=body.username,
+            password=body.password,
+            address=address,
+            policy=state.settings.login_policy(),
+        )
     )
+    if outcome is None:
+        raise Unauthorized(accounts.REFUSED)
     token = issue_token(
-        principal=principal, secret=state.settings.signing_key(), minutes=state.settings.token_minutes
+        principal=outcome.principal,
+        secret=state.settings.signing_key(),
+        minutes=state.settings.token_minutes,
+        version=outcome.token_version,
+        password_change=outcome.must_change_password,
     )
-    return s.TokenPublic(access_token=token)
+    return s.TokenPublic(access_token=token, must_change_password=outcome.must_change_password)
 
 
 @router.post("/screen", tags=["screening"])
@@ -86,7 +102,7 @@ def screen_dossier(
 def create_user(body: s.UserCreate, state: StateDep, who: PrincipalDep) -> s.UserPublic:
     return state.write(
         lambda db: s.UserPublic.model_validate(
-            services.create_user(
+            accounts.create_user(
                 db,
                 actor=who,
                 username=body.username,
@@ -96,6 +112,80 @@ def create_user(body: s.UserCreate, state: StateDep, who: PrincipalDep) -> s.Use
             )
         )
     )
+
+
+@router.get("/users", tags=["users"])
+def list_users(state: StateDep, who: PrincipalDep) -> list[s.UserPublic]:
+    return state.write(
+        lambda db: [s.UserPublic.model_validate(u) for u in accounts.list_users(db, actor=who)]
+    )
+
+
+@router.post("/users/me/password", tags=["users"])
+def change_own_password(body: s.PasswordChange, state: StateDep, who: AnyPrincipalDep) -> s.UserPublic:
+    """Choose a new password (also with the token of a one-time password); sign in again after."""
+    return state.write(
+        lambda db: s.UserPublic.model_validate(
+            accounts.change_own_password(
+                db, username=who.username, current=body.current_password, new=body.new_password
+            )
+        )
+    )
+
+
+@router.post("/users/{username}/deactivate", tags=["users"])
+def deactivate_user(
+    username: UserName, body: s.ReasonCreate, state: StateDep, who: PrincipalDep
+) -> s.UserPublic:
+    return state.write(
+        lambda db: s.UserPublic.model_validate(
+            accounts.set_active(db, actor=who, username=username, active=False, reason=body.reason)
+        )
+    )
+
+
+@router.post("/users/{username}/reactivate", tags=["users"])
+def reactivate_user(
+    username: UserName, body: s.ReasonCreate, state: StateDep, who: PrincipalDep
+) -> s.UserPublic:
+    return state.write(
+        lambda db: s.UserPublic.model_validate(
+            accounts.set_active(db, actor=who, username=username, active=True, reason=body.reason)
+        )
+    )
+
+
+@router.put("/users/{username}/role", tags=["users"])
+def change_user_role(
+    username: UserName, body: s.RoleUpdate, state: StateDep, who: PrincipalDep
+) -> s.UserPublic:
+    return state.write(
+        lambda db: s.UserPublic.model_validate(
+            accounts.change_role(
+                db, actor=who, username=username, role=body.role, site_code=body.site_code, reason=body.reason
+            )
+        )
+    )
+
+
+@router.post("/users/{username}/password-reset", tags=["users"])
+def reset_user_password(
+    username: UserName, body: s.ReasonCreate, state: StateDep, who: PrincipalDep
+) -> s.PasswordResetPublic:
+    one_time = state.write(
+        lambda db: accounts.reset_password(db, actor=who, username=username, reason=body.reason)
+    )
+    return s.PasswordResetPublic(username=username, one_time_password=one_time)
+
+
+@router.post("/login-lockouts/lift", tags=["users"])
+def lift_lockout(body: s.LockoutLift, state: StateDep, who: PrincipalDep) -> s.LockoutLiftPublic:
+    cleared = state.write(
+        lambda db: accounts.lift_lockout(
+            db, actor=who, username=body.username, address=body.address, reason=body.reason
+        )
+    )
+    return s.LockoutLiftPublic(cleared=cleared)
 
 
 @router.get("/sites", tags=["sites"])
@@ -272,7 +362,14 @@ def register(
     return state.write(
         lambda db: s.RegistrationPublic.model_validate(
             services.register(
-                db, actor=who, code=code, subprotocol=body.subprotocol, dose_level=body.dose_level
+                db,
+                actor=who,
+                code=code,
+                subprotocol=body.subprotocol,
+                dose_level=body.dose_level,
+                as_of=state.today(),
+                board_override_reason=body.board_override_reason,
+                review_override_reason=body.review_override_reason,
             )
         )
     )
@@ -303,5 +400,14 @@ def list_audit(
 @router.get("/audit/verify", tags=["audit"])
 def verify_audit(state: StateDep, who: PrincipalDep) -> s.ChainPublic:
     require(who, Role.trial_office, Role.monitor)
-    report = state.write(audit.verify_chain)
-    return s.ChainPublic(ok=report.ok, rows=report.rows, problem=report.problem, row_id=report.row_id)
+
+    def work(db: Session) -> s.ChainPublic:
+        report = audit.verify_chain(db)
+        problems = ([] if report.ok else [str(report.problem)]) + audit.verify_tables(db)
+        db.rollback()  # verify writes nothing
+        return s.ChainPublic(
+            ok=not problems, rows=report.rows, problem=report.problem, row_id=report.row_id, problems=problems
+        )
+
+    with state.sessions() as db:
+        return work(db)

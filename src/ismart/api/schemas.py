@@ -45,19 +45,55 @@ class TokenCreate(_Create):
 class TokenPublic(BaseModel):
     access_token: str
     token_type: str = "bearer"
+    must_change_password: bool = False  # the token only lets its holder choose a new password
+
+
+Username = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")
 
 
 class UserCreate(_Create):
-    username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=8, max_length=200)
+    username: str = Username
+    password: str = Field(max_length=200)  # the policy (length, common list) is the service's
     role: Role
-    site_code: str | None = None
+    site_code: str | None = Field(default=None, max_length=16)
 
 
 class UserPublic(_Public):
     username: str
     role: str
     site_code: str | None
+    active: bool = True
+    must_change_password: bool = False
+
+
+class ReasonCreate(_Create):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class RoleUpdate(_Create):
+    role: Role
+    site_code: str | None = Field(default=None, max_length=16)
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class PasswordResetPublic(BaseModel):
+    username: str
+    one_time_password: str  # shown once; the user must choose a new password at the next sign-in
+
+
+class PasswordChange(_Create):
+    current_password: str = Field(min_length=1, max_length=200)
+    new_password: str = Field(min_length=1, max_length=200)
+
+
+class LockoutLift(_Create):
+    username: str | None = Field(default=None, min_length=1, max_length=64)
+    address: str | None = Field(default=None, min_length=1, max_length=64)
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class LockoutLiftPublic(BaseModel):
+    cleared: int
 
 
 class SubjectCreate(_Create):
@@ -114,6 +150,10 @@ class BoardDecisionPublic(BaseModel):
 class RegistrationCreate(_Create):
     subprotocol: str = Field(min_length=1, max_length=4)
     dose_level: int = Field(ge=-10, le=10)
+    # the trial office registers although the tumour board did not refer to this sub-protocol
+    board_override_reason: str | None = Field(default=None, min_length=1, max_length=2000)
+    # the site investigator registers on a REVIEW verdict, having reviewed the open points
+    review_override_reason: str | None = Field(default=None, min_length=1, max_length=2000)
 
 
 class RegistrationPublic(_Public):
@@ -161,6 +201,7 @@ class ChainPublic(BaseModel):
     rows: int
     problem: str | None
     row_id: int | None
+    problems: list[str] = []  # the chain's problem and every table row that differs from the log
 
 
 class VerdictChangePublic(_Public):

@@ -558,6 +558,13 @@ class DoseFinding(_Data):
         return [self.design_source, self.levels_source, self.dlt_window_source, self.dlt_rule.source]
 
 
+class RegistrationRules(_Data):
+    """What the registry checks before a registration (operational rules of the deployment)."""
+
+    screening_max_age_days: int = Field(ge=0, le=365)  # a stored screening older than this is re-run
+    basis: str  # where the number comes from (the protocol, the sponsor, or an open question)
+
+
 class Master(_Data):
     schema_version: int
     name: str
@@ -568,6 +575,7 @@ class Master(_Data):
     sources: dict[str, Source]
     dose_finding: DoseFinding | None = None
     templates: dict[str, CriterionTemplate]
+    registration: RegistrationRules | None = None  # None: the registry's default (7 days)
 
 
 class Protocol(_Data):

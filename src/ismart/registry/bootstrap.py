@@ -13,16 +13,19 @@ def open_registry(settings: Settings, *, prepare: bool = True) -> db.sessionmake
     """Activate the configured protocol data, migrate and seed (unless another process prepared the
     database already, as for the workers of one server); return the session factory."""
     services.activate_protocol(protocol_in_force(settings.protocol_dir) if settings.protocol_dir else None)
+    dialect = settings.database_url.split(":", 1)[0].split("+", 1)[0]
+    if "://" in settings.database_url and dialect not in ("sqlite", "postgresql"):
+        raise SettingsError(f"ISMART_DATABASE_URL: {dialect!r} is not supported; use sqlite or postgresql")
     try:
         engine = db.make_engine(url=settings.database_url)
         if not prepare:
-            return db.make_sessionmaker(engine=engine)
+            return db.make_sessionmaker(engine=engine, audit_keys=settings.audit_keys())
         db.upgrade(engine=engine)
     except ArgumentError as exc:
         raise SettingsError(f"ISMART_DATABASE_URL: not a database URL ({exc})") from None
     except OperationalError as exc:
         raise SettingsError(f"ISMART_DATABASE_URL: cannot open the database ({exc.orig})") from None
-    sessions = db.make_sessionmaker(engine=engine)
+    sessions = db.make_sessionmaker(engine=engine, audit_keys=settings.audit_keys())
     with sessions.begin() as session:
         services.seed(session)
     return sessions

@@ -10,6 +10,8 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from ismart.registry.audit import UNKEYED, AuditKeys
+
 __all__ = ["Session", "downgrade", "make_engine", "make_sessionmaker", "sessionmaker", "upgrade"]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -38,8 +40,9 @@ def make_engine(*, url: str) -> Engine:
     return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
 
 
-def make_sessionmaker(*, engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+def make_sessionmaker(*, engine: Engine, audit_keys: AuditKeys | None = None) -> sessionmaker[Session]:
+    """Sessions that sign audit entries with audit_keys (unkeyed if None: tests and tools only)."""
+    return sessionmaker(engine, expire_on_commit=False, info={"audit_keys": audit_keys or UNKEYED})
 
 
 def _config(engine: Engine) -> Config:

@@ -1,4 +1,4 @@
-"""Registry errors, each mapped to one HTTP status by the API."""
+"""Registry errors; the API maps each class to one HTTP status (ismart.api.app.STATUS)."""
 
 from __future__ import annotations
 
@@ -6,24 +6,24 @@ from ismart.errors import IsmartError
 
 
 class RegistryError(IsmartError):
-    status_code = 400
+    pass
 
 
 class NotFound(RegistryError):
-    status_code = 404
+    pass
 
 
 class Forbidden(RegistryError):
-    status_code = 403
+    pass
 
 
 class Unauthorized(RegistryError):
-    status_code = 401
+    pass
 
 
 class Conflict(RegistryError):
-    status_code = 409
+    pass
 
 
 class Invalid(RegistryError):
-    status_code = 422
+    pass

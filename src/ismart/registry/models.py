@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -34,6 +34,19 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(32))
     site_code: Mapped[str | None] = mapped_column(ForeignKey("sites.code"))
+    active: Mapped[bool] = mapped_column(default=True)
+    token_version: Mapped[int] = mapped_column(default=0)  # raised to revoke every token at once
+    must_change_password: Mapped[bool] = mapped_column(default=False)
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins counted per key ("user:NAME" or "addr:IP"), with a lockout end."""
+
+    __tablename__ = "login_throttles"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    window_start: Mapped[datetime]
+    locked_until: Mapped[datetime | None]
 
 
 class SiteSequence(Base):
@@ -68,6 +81,8 @@ class Screening(Base):
     subject_code: Mapped[str] = mapped_column(ForeignKey("subjects.code"), index=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier_versions.id"))
     result: Mapped[str] = mapped_column(Text)
+    verdicts: Mapped[str] = mapped_column(Text)  # {"B": "ELIGIBLE", ...}: read without the report
+    screened_on: Mapped[date]
     protocol_version: Mapped[str] = mapped_column(String(64))
     engine_version: Mapped[str] = mapped_column(String(64))
     rescreen_of: Mapped[int | None] = mapped_column(ForeignKey("screenings.id"))
@@ -147,5 +162,7 @@ class AuditEntry(Base):
     before: Mapped[str | None] = mapped_column(Text)
     after: Mapped[str | None] = mapped_column(Text)
     reason: Mapped[str | None] = mapped_column(Text)
+    rows: Mapped[str | None] = mapped_column(Text)  # [[table, key, content hash], ...] written with it
+    key_id: Mapped[str] = mapped_column(String(16), default="legacy")
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))

@@ -18,7 +18,8 @@ from ismart.protocol import load_protocol
 from ismart.protocol.model import Protocol, SubProtocol
 from ismart.registry import audit
 from ismart.registry.access import SITE_ROLES, Principal, Role, check_site, require
-from ismart.registry.errors import Conflict, Invalid, NotFound, Unauthorized
+from ismart.registry.accounts import create_user as create_user  # kept here for existing callers
+from ismart.registry.errors import Conflict, Invalid, NotFound
 from ismart.registry.models import (
     BoardDecision,
     Counter,
@@ -29,11 +30,9 @@ from ismart.registry.models import (
     SiteSequence,
     SiteStatus,
     Subject,
-    User,
     VerdictChange,
     Withdrawal,
 )
-from ismart.registry.security import check_password, hash_password
 
 TRANSITIONS = {
     "new": {"screened"},
@@ -109,41 +108,7 @@ def seed(session: Session) -> None:
     session.flush()
 
 
-# --- users -----------------------------------------------------------------------------------------
-
-
-def create_user(
-    session: Session, *, actor: Principal, username: str, role: Role, site_code: str | None, password: str
-) -> User:
-    require(actor, Role.trial_office)
-    if role in SITE_ROLES and (site_code is None or session.get(Site, site_code) is None):
-        raise Invalid(f"site: {role.value} needs an existing site, not {site_code!r}")
-    if session.scalar(select(User).where(User.username == username)) is not None:
-        raise Conflict(f"user {username!r} exists")
-    user = User(
-        username=username,
-        password_hash=hash_password(password),
-        role=role.value,
-        site_code=site_code if role in SITE_ROLES else None,
-    )
-    session.add(user)
-    session.flush()
-    audit.record(
-        session,
-        actor=actor.username,
-        action="user.create",
-        entity="user",
-        entity_id=username,
-        after={"username": username, "role": role.value, "site": user.site_code},
-    )
-    return user
-
-
-def authenticate(session: Session, *, username: str, password: str) -> Principal:
-    user = session.scalar(select(User).where(User.username == username))
-    if user is None or not check_password(user.password_hash, password):
-        raise Unauthorized("wrong username or password")
-    return Principal(user.username, Role(user.role), user.site_code)
+# --- users: see ismart.registry.accounts ---------------------------------------------------------
 
 
 # --- sites -----------------------------------------------------------------------------------------
@@ -210,8 +175,14 @@ def create_subject(session: Session, *, actor: Principal, site_code: str) -> Sub
     return subject
 
 
-def get_subject(session: Session, *, actor: Principal, code: str) -> Subject:
-    subject = session.get(Subject, code)
+def get_subject(session: Session, *, actor: Principal, code: str, lock: bool = False) -> Subject:
+    """The subject (404 for another site's). With lock: SELECT ... FOR UPDATE, read afresh, so that
+    every state change of one subject is serialised and re-checked inside its transaction (on
+    SQLite, BEGIN IMMEDIATE already serialises writers)."""
+    query = select(Subject).where(Subject.code == code)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    subject = session.scalars(query).first()
     if subject is None:
         raise NotFound(f"subject {code} not found")
     check_site(actor, site_code=subject.site_code, subject_code=code)
@@ -259,7 +230,7 @@ def add_dossier(
     session: Session, *, actor: Principal, code: str, data: dict[str, Any], reason: str | None, as_of: date
 ) -> DossierVersion:
     require(actor, Role.site_staff, Role.site_investigator, Role.trial_office)
-    subject = get_subject(session, actor=actor, code=code)
+    subject = get_subject(session, actor=actor, code=code, lock=True)
     read_dossier(data, as_of=as_of)
     previous = _latest_dossier(session, code)
     if previous is not None and not (reason and reason.strip()):
@@ -309,6 +280,8 @@ def _run_screening(
         subject_code=source.subject_code,
         dossier_id=source.id,
         result=json.dumps(result),
+        verdicts=json.dumps(_verdicts(result), sort_keys=True),
+        screened_on=as_of,
         protocol_version=proto.version,
         engine_version=ENGINE_VERSION,
         rescreen_of=rescreen_of,
@@ -321,7 +294,7 @@ def _run_screening(
 
 def screen_subject(session: Session, *, actor: Principal, code: str, as_of: date) -> Screening:
     require(actor, Role.site_staff, Role.site_investigator, Role.trial_office)
-    subject = get_subject(session, actor=actor, code=code)
+    subject = get_subject(session, actor=actor, code=code, lock=True)
     latest = _latest_dossier(session, code)
     if latest is None:
         raise Conflict(f"subject {code} has no dossier to screen")
@@ -382,10 +355,9 @@ def rescreen_outdated(session: Session, *, actor: Principal) -> RescreenReport:
     for old in outdated:
         source = session.get(DossierVersion, old.dossier_id)
         assert source is not None  # a foreign key
-        old_result = json.loads(old.result)
-        as_of = date.fromisoformat(old_result["screened_on"])
+        as_of = old.screened_on
         new, new_verdicts = _run_screening(session, source=source, as_of=as_of, rescreen_of=old.id)
-        old_verdicts = _verdicts(old_result)
+        old_verdicts = stored_verdicts(old)
         for sp_id in sorted(old_verdicts.keys() | new_verdicts.keys()):
             if old_verdicts.get(sp_id) == new_verdicts.get(sp_id):
                 continue
@@ -477,7 +449,7 @@ def add_board_decision(
     non_referral_reason: str | None,
 ) -> BoardDecision:
     require(actor, Role.tumour_board, Role.trial_office)
-    subject = get_subject(session, actor=actor, code=code)
+    subject = get_subject(session, actor=actor, code=code, lock=True)
     if (subprotocol is None) == (non_referral_reason is None):
         raise Invalid("subprotocol: give either a recommended sub-protocol or a non-referral reason")
     if subprotocol is not None:
@@ -524,27 +496,90 @@ def list_board_decisions(session: Session, *, actor: Principal, code: str) -> li
 # --- registration ----------------------------------------------------------------------------------
 
 
-def _check_eligible(session: Session, *, code: str, subprotocol: str) -> None:
+DEFAULT_SCREENING_MAX_AGE_DAYS = 7  # when the protocol data give no registration rules
+
+
+def stored_verdicts(row: Screening) -> dict[str, str]:
+    """The verdict per sub-protocol, stored as data beside the report."""
+    verdicts = json.loads(row.verdicts)
+    assert isinstance(verdicts, dict)
+    return {str(k): str(v) for k, v in verdicts.items()}
+
+
+def _gate(name: str, message: str) -> Conflict:
+    return Conflict(f"registration refused by the {name} gate: {message}")
+
+
+def _check_board(session: Session, *, code: str, sp_id: str, override: str | None, actor: Principal) -> None:
+    decision = session.scalars(
+        select(BoardDecision).where(BoardDecision.subject_code == code).order_by(BoardDecision.id.desc())
+    ).first()
+    if decision is not None and decision.subprotocol == sp_id:
+        return
+    if override is not None:
+        if actor.role != Role.trial_office:
+            raise _gate("tumour board", "only the trial office may override the tumour board's decision")
+        return
+    if decision is None:
+        said = "has no tumour board decision"
+    elif decision.subprotocol is None:
+        said = f"was not referred by the tumour board ({decision.non_referral_reason})"
+    else:
+        said = f"was referred by the tumour board to {decision.subprotocol}, not {sp_id}"
+    raise _gate("tumour board", f"subject {code} {said}")
+
+
+def _check_screening(
+    session: Session, *, code: str, sp_id: str, as_of: date, override: str | None, actor: Principal
+) -> Screening:
     latest = session.scalars(
         select(Screening).where(Screening.subject_code == code).order_by(Screening.id.desc())
     ).first()
     if latest is None:
-        raise Conflict(f"subject {code} has no screening")
-    verdicts = _verdicts(json.loads(latest.result))
-    if verdicts.get(subprotocol) != "ELIGIBLE":
-        raise Conflict(f"subject {code}: latest screening is {verdicts.get(subprotocol)} for {subprotocol}")
+        raise _gate("screening", f"subject {code} has no screening")
+    newest = _latest_dossier(session, code)
+    if newest is not None and newest.id != latest.dossier_id:
+        screened = session.get(DossierVersion, latest.dossier_id)
+        version = screened.version if screened is not None else "?"
+        raise _gate(
+            "latest dossier",
+            f"the latest screening of {code} is of dossier version {version}, "
+            f"but version {newest.version} is the latest; screen again",
+        )
+    rules = protocol().master.registration
+    limit = rules.screening_max_age_days if rules else DEFAULT_SCREENING_MAX_AGE_DAYS
+    age = (as_of - latest.screened_on).days
+    if age > limit:
+        raise _gate(
+            "screening age",
+            f"the latest screening of {code} is of {latest.screened_on.isoformat()}, {age} days old; "
+            f"the protocol data allow {limit}; screen again",
+        )
+    verdict = stored_verdicts(latest).get(sp_id)
+    if verdict == "REVIEW" and override is not None:
+        if actor.role != Role.site_investigator:
+            raise _gate("verdict", "only the site investigator may override a REVIEW verdict")
+    elif verdict != "ELIGIBLE":
+        raise _gate("verdict", f"the latest screening of {code} is {verdict} for {sp_id}, not ELIGIBLE")
     pending = session.scalars(
         select(VerdictChange).where(
             VerdictChange.subject_code == code,
-            VerdictChange.subprotocol == subprotocol,
+            VerdictChange.subprotocol == sp_id,
             VerdictChange.status == "pending",
         )
     ).first()
     if pending is not None:
         raise Conflict(
-            f"subject {code}: the {subprotocol} verdict changed under protocol data "
+            f"subject {code}: the {sp_id} verdict changed under protocol data "
             f"{pending.new_protocol_version} (verdict change {pending.id}); the trial office must review it"
         )
+    return latest
+
+
+def _override(reason: str | None, field: str) -> str | None:
+    if reason is not None and not reason.strip():
+        raise Invalid(f"{field}: an override needs a reason")
+    return reason
 
 
 def _check_recruiting(session: Session, *, site_code: str, sp: SubProtocol) -> None:
@@ -565,22 +600,36 @@ def register(
     subprotocol: str,
     dose_level: int,
     on: date | None = None,
+    as_of: date | None = None,
+    board_override_reason: str | None = None,
+    review_override_reason: str | None = None,
 ) -> Registration:
+    """Register to a sub-protocol: every gate is checked after the subject's row is locked."""
     require(actor, Role.site_investigator, Role.trial_office)
-    subject = get_subject(session, actor=actor, code=code)
+    board_override = _override(board_override_reason, "board_override_reason")
+    review_override = _override(review_override_reason, "review_override_reason")
+    subject = get_subject(session, actor=actor, code=code, lock=True)
     sp = _subprotocol(subprotocol)
     if sp.treatment and sp.treatment.dose_levels and dose_level not in sp.treatment.dose_levels:
         raise Invalid(f"dose_level: {dose_level} is not a dose level of {sp.id}")
     if "registered" not in TRANSITIONS[subject.state]:
         raise Conflict(f"subject {code}: cannot register from state {subject.state}")
-    _check_eligible(session, code=code, subprotocol=sp.id)
+    _check_board(session, code=code, sp_id=sp.id, override=board_override, actor=actor)
+    screening = _check_screening(
+        session,
+        code=code,
+        sp_id=sp.id,
+        as_of=as_of or on or _now().date(),
+        override=review_override,
+        actor=actor,
+    )
     _check_recruiting(session, site_code=subject.site_code, sp=sp)
     counter = session.scalars(select(Counter).where(Counter.subprotocol == sp.id).with_for_update()).one()
     if counter.used >= counter.capacity:
         raise Conflict(f"sub-protocol {sp.id} is full ({counter.used}/{counter.capacity})")
     from ismart.registry.dose_finding import check_dose_level  # the design decides the level (issue 14)
 
-    check_dose_level(session, sp=sp, dose_level=dose_level, on=on or _now().date())
+    check_dose_level(session, sp=sp, dose_level=dose_level, on=on or as_of or _now().date())
     counter.used += 1
     counter.last_number += 1
     row = Registration(
@@ -598,7 +647,15 @@ def register(
         action="registration.add",
         entity="registration",
         entity_id=row.subject_number,
-        after={"subject": code, "subprotocol": sp.id, "dose_level": dose_level},
+        after={
+            "subject": code,
+            "subprotocol": sp.id,
+            "dose_level": dose_level,
+            "screening": screening.id,
+            "board_override": board_override,
+            "review_override": review_override,
+        },
+        reason=board_override or review_override,
     )
     _move(session, actor=actor, subject=subject, to="registered", reason="registration")
     return row
@@ -606,14 +663,14 @@ def register(
 
 def start_treatment(session: Session, *, actor: Principal, code: str) -> Subject:
     require(actor, Role.site_investigator, Role.trial_office)
-    subject = get_subject(session, actor=actor, code=code)
+    subject = get_subject(session, actor=actor, code=code, lock=True)
     _move(session, actor=actor, subject=subject, to="on_treatment", reason="treatment started")
     return subject
 
 
 def withdraw(session: Session, *, actor: Principal, code: str, reason: str) -> Withdrawal:
     require(actor, Role.site_investigator, Role.trial_office)
-    subject = get_subject(session, actor=actor, code=code)
+    subject = get_subject(session, actor=actor, code=code, lock=True)
     if not reason.strip():
         raise Invalid("reason: a reason is required to take a subject off study")
     _move(session, actor=actor, subject=subject, to="off_study", reason=reason)
