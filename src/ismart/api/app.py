@@ -17,10 +17,11 @@ from ismart.api.routes_conduct import router as conduct_router
 from ismart.api.routes_exchange import router as exchange_router
 from ismart.api.routes_response import router as response_router
 from ismart.application.screening import ScreeningRequest, run_screening
-from ismart.errors import DossierError, InputError, _one_line
+from ismart.errors import InputError, _one_line
+from ismart.http_status import status_for
 from ismart.registry import services
 from ismart.registry.bootstrap import open_registry
-from ismart.registry.errors import Conflict, Forbidden, Invalid, NotFound, RegistryError, Unauthorized
+from ismart.registry.errors import RegistryError
 from ismart.registry.settings import Settings, load_settings
 
 _LOG = logging.getLogger("ismart.api")
@@ -28,26 +29,6 @@ _LOG = logging.getLogger("ismart.api")
 
 def _error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse({"detail": _one_line(message)}, status_code=status, headers=headers)
-
-
-# The one table from exception to HTTP status (the most specific class listed wins).
-STATUS: dict[type[Exception], int] = {
-    NotFound: 404,
-    Forbidden: 403,
-    Unauthorized: 401,
-    Conflict: 409,
-    Invalid: 422,
-    RegistryError: 400,
-    DossierError: 422,
-    InputError: 400,
-}
-
-
-def status_for(exc: Exception) -> int:
-    for cls in type(exc).__mro__:
-        if cls in STATUS:
-            return STATUS[cls]
-    return 500
 
 
 async def _registry_error(_r: Request, exc: Exception) -> JSONResponse:

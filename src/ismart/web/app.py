@@ -26,8 +26,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ismart import dossier
 from ismart.errors import IsmartError, _one_line
+from ismart.http_status import status_for
 from ismart.medications import MedicationTable
-from ismart.registry import audit, services
+from ismart.registry import accounts, audit, services
 from ismart.registry.access import SITE_ROLES, Principal, Role
 from ismart.registry.errors import NotFound, RegistryError
 from ismart.registry.models import AuditEntry, Screening, Site, User
@@ -281,7 +282,7 @@ async def change_password(request: Request) -> Response:
     except RegistryError as exc:
         return ctx.render(
             "password.html",
-            status=exc.status_code if exc.status_code != 401 else 422,
+            status=status_for(exc) if status_for(exc) != 401 else 422,
             error=_one_line(str(exc)),
         )
     response = RedirectResponse(
@@ -835,7 +836,7 @@ async def register(request: Request, code: str) -> Response:
             )
         )
     except RegistryError as exc:
-        if exc.status_code in (403, 404):
+        if status_for(exc) in (403, 404):
             raise
         return ctx.redirect(f"{PREFIX}/subjects/{code}", f"Registration refused: {plain_refusal(str(exc))}")
     return ctx.redirect(
@@ -948,11 +949,6 @@ async def set_site_status(request: Request) -> Response:
     return ctx.redirect(f"{PREFIX}/office/sites", "Site status changed.")
 
 
-def _account_action(name: str) -> Any:
-    accounts = ws._accounts()
-    return getattr(accounts, name, None) if accounts is not None else None
-
-
 @router.get(f"{PREFIX}/office/users", response_class=HTMLResponse)
 def users_page(request: Request, msg: str | None = None) -> Response:
     ctx = current(request)
@@ -965,7 +961,7 @@ def users_page(request: Request, msg: str | None = None) -> Response:
         sites=sites,
         roles=[r.value for r in Role],
         message=msg,
-        can_manage=_account_action("set_active") is not None,
+        can_manage=True,
     )
 
 
@@ -1004,23 +1000,19 @@ async def manage_user(request: Request, username: str) -> Response:
         raise PageError(422, "Reason: say why the account changes")
     message = ""
     if action in ("deactivate", "reactivate"):
-        fn = _account_action("set_active")
-        if fn is None:
-            raise PageError(409, "Deactivation needs the registry's account services (not in this build).")
         ctx.write(
-            lambda db: fn(db, actor=ctx.who, username=username, active=action == "reactivate", reason=reason)
+            lambda db: accounts.set_active(
+                db, actor=ctx.who, username=username, active=action == "reactivate", reason=reason
+            )
         )
         message = f"User {username} {action}d."
     elif action == "role":
-        fn = _account_action("change_role")
-        if fn is None:
-            raise PageError(409, "Role changes need the registry's account services (not in this build).")
         try:
             role = Role(_field(form, "role"))
         except ValueError:
             raise PageError(422, "Role: choose one of the listed roles") from None
         ctx.write(
-            lambda db: fn(
+            lambda db: accounts.change_role(
                 db,
                 actor=ctx.who,
                 username=username,
@@ -1031,10 +1023,9 @@ async def manage_user(request: Request, username: str) -> Response:
         )
         message = f"User {username} is now {role.value}."
     elif action == "reset":
-        fn = _account_action("reset_password")
-        if fn is None:
-            raise PageError(409, "Password resets need the registry's account services (not in this build).")
-        temporary = ctx.write(lambda db: fn(db, actor=ctx.who, username=username, reason=reason))
+        temporary = ctx.write(
+            lambda db: accounts.reset_password(db, actor=ctx.who, username=username, reason=reason)
+        )
         message = f"One-time password for {username}: {temporary} (give it to them in person; shown once)."
     else:
         raise PageError(422, "Action: choose deactivate, reactivate, role or reset")
@@ -1169,7 +1160,7 @@ def mount(app: FastAPI) -> None:
             if isinstance(exc, PageError):
                 status, message = exc.status, exc.message
             elif isinstance(exc, RegistryError):
-                status, message = exc.status_code, _one_line(str(exc))
+                status, message = status_for(exc), _one_line(str(exc))
             elif isinstance(exc, IsmartError):
                 status, message = 422, _one_line(str(exc))
             elif isinstance(exc, StarletteHTTPException):

@@ -10,22 +10,18 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import importlib
 import secrets
 import time
 from dataclasses import dataclass
-from types import ModuleType
-from typing import Any
 
 import jwt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ismart.registry import audit, services
+from ismart.registry import accounts
 from ismart.registry.access import Principal, Role
-from ismart.registry.errors import Invalid, RegistryError, Unauthorized
 from ismart.registry.models import User
-from ismart.registry.security import check_password, hash_password
+from ismart.registry.settings import Settings
 
 COOKIE = "ismart_session"
 _ALGORITHM = "HS256"
@@ -50,23 +46,11 @@ class WebSession:
     last: float
 
 
-def _accounts() -> ModuleType | None:
-    """The registry's accounts module (lockout, deactivation, token versions) once it exists."""
-    try:
-        return importlib.import_module("ismart.registry.accounts")
-    except ModuleNotFoundError:
-        return None
-
-
-def _version(user: User) -> int:
-    return int(getattr(user, "token_version", 0) or 0)
-
-
 def check_account(db: Session, *, username: str, version: int) -> Principal:
     """The account as the database says now: it exists, is active, and its token version is the
     session's. Anything else ends the session."""
     user = db.scalar(select(User).where(User.username == username))
-    if user is None or not bool(getattr(user, "active", True)) or _version(user) != version:
+    if user is None or not user.active or user.token_version != version:
         raise SessionEnded()
     return Principal(user.username, Role(user.role), user.site_code)
 
@@ -78,47 +62,22 @@ class SignedIn:
     must_change_password: bool = False
 
 
-def sign_in(db: Session, *, username: str, password: str, address: str, settings: Any) -> SignedIn | None:
+def sign_in(
+    db: Session, *, username: str, password: str, address: str, settings: Settings
+) -> SignedIn | None:
     """The signed-in account, or None for every refusal (unknown user, wrong password, deactivated,
     locked out: the page cannot tell them apart). The caller commits, so failures are counted."""
-    accounts = _accounts()
-    if accounts is not None and hasattr(accounts, "sign_in"):
-        policy = settings.login_policy() if hasattr(settings, "login_policy") else accounts.LoginPolicy()
-        outcome: Any = accounts.sign_in(
-            db, username=username, password=password, address=address, policy=policy
-        )
-        if outcome is None:
-            return None
-        return SignedIn(outcome.principal, int(outcome.token_version), bool(outcome.must_change_password))
-    # Until the registry's accounts module is merged: the existing check, plus "active" if present.
-    try:
-        principal = services.authenticate(db, username=username, password=password)
-    except RegistryError:
+    outcome = accounts.sign_in(
+        db, username=username, password=password, address=address, policy=settings.login_policy()
+    )
+    if outcome is None:
         return None
-    user = db.scalar(select(User).where(User.username == username))
-    if user is None or not bool(getattr(user, "active", True)):
-        return None
-    return SignedIn(principal, _version(user))
+    return SignedIn(outcome.principal, outcome.token_version, outcome.must_change_password)
 
 
 def change_own_password(db: Session, *, username: str, current: str, new: str) -> None:
-    """The registry's own-password change; a minimal fallback until its accounts module is merged."""
-    accounts = _accounts()
-    if accounts is not None and hasattr(accounts, "change_own_password"):
-        accounts.change_own_password(db, username=username, current=current, new=new)
-        return
-    user = db.scalar(select(User).where(User.username == username))
-    if user is None or not check_password(user.password_hash, current):
-        raise Unauthorized("Current password: it is not the current password")
-    if len(new) < 12:
-        raise Invalid("New password: use at least 12 characters")
-    if new == current:
-        raise Invalid("New password: choose a password other than the current one")
-    user.password_hash = hash_password(new)
-    if hasattr(user, "token_version"):
-        user.token_version = _version(user) + 1
-    db.flush()
-    audit.record(db, actor=username, action="user.password_change", entity="user", entity_id=username)
+    """The registry's own-password change (it moves the token version on, ending this session)."""
+    accounts.change_own_password(db, username=username, current=current, new=new)
 
 
 def new_session(principal: Principal, version: int) -> WebSession:
