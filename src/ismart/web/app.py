@@ -832,7 +832,12 @@ async def register(request: Request, code: str) -> Response:
     try:
         row = ctx.write(
             lambda db: services.register(
-                db, actor=ctx.who, code=code, subprotocol=sp, dose_level=int(level_text)
+                db,
+                actor=ctx.who,
+                code=code,
+                subprotocol=sp,
+                dose_level=int(level_text),
+                as_of=ctx.state.today(),
             )
         )
     except RegistryError as exc:
