@@ -64,10 +64,15 @@ def _in_domains(gene: str, residues: range, names: list[str], flank: int) -> boo
 
 def _variant(entry: VariantMatch, alt: Alteration) -> tuple[Status, str] | None:
     """None when the variant is outside the entry; else a status and the reason."""
+    if alt.unreadable is not None:
+        why = f"the protein change {alt.raw!r} could not be read; review the raw annotation"
+        return Status.REVIEW, f"{entry.label}: {why}"
     if alt.classes is None:
         return Status.UNKNOWN, "consequence not reported (give hgvs_p or type)"
     if entry.classes and not set(entry.classes) & alt.classes:
         return None
+    if not_activating(alt) and "truncating" not in entry.classes:
+        return None  # a truncating change of a gain-of-function gene: not the activation the rule means
     if entry.changes:
         wanted = {parse_protein_change(c).normalized() for c in entry.changes}
         if alt.change is None or alt.change.normalized() not in wanted:
@@ -91,6 +96,17 @@ def _variant(entry: VariantMatch, alt: Alteration) -> tuple[Status, str] | None:
         if alt.exon not in entry.exons:
             return None
     return (Status.REVIEW if entry.review else Status.MET), entry.label
+
+
+def not_activating(alt: Alteration) -> bool:
+    """A truncating change (nonsense, frameshift) in a gene activated by gain of function."""
+    return (
+        alt.kind == "variant"
+        and alt.classes is not None
+        and "truncating" in alt.classes
+        and "itd" not in alt.classes
+        and reference.mechanism(alt.gene) == "gain_of_function"
+    )
 
 
 def _fusion(entry: FusionMatch, alt: Alteration) -> tuple[Status, str] | None:
