@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ismart.dossier import Profiling, Variant
+from ismart.dossier import Fusion, Profiling, Variant
 from ismart.errors import ProfileFileError
 from ismart.molecular.profile import build_profile
 from ismart.molecular.protein import ChangeKind, HgvsError, parse_protein_change
@@ -233,3 +233,54 @@ def test_one_bad_row_never_changes_another_sample(
     for sample, call in base.items():
         if sample != touched:
             assert changed.get(sample) == call, (sample, action)
+
+
+# --- tumour-board flags -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("gene", "hgvs_p", "sub", "pathway"),
+    [
+        ("BRAF", "p.V600E", "D", "RAS-MAPK"),
+        ("SOS1", "p.N233Y", "D", "RAS-MAPK"),
+        ("STAT3", "p.Y640F", "C", "JAK-STAT"),
+    ],
+)
+def test_open_list_pathway_gene_is_review_with_the_pathway_named(
+    gene: str, hgvs_p: str, sub: str, pathway: str
+) -> None:
+    result = triage(build_profile(Profiling(variants=[Variant(gene=gene, hgvs_p=hgvs_p)])), PROTOCOL)
+    (alt,) = result.alterations
+    assert alt.tier == "possible" and [s.subprotocol for s in alt.supports] == [sub]
+    assert f"{pathway} pathway gene the documents do not list" in alt.supports[0].rule
+    assert [(c.subprotocol, c.tier) for c in result.candidates] == [(sub, "possible")]
+
+
+def test_abl2_fusion_and_5_prime_abl1_fusion_are_review_for_b() -> None:
+    fusions = [Fusion(five_prime="ZC3HAV1", three_prime="ABL2", in_frame=True)]
+    result = triage(build_profile(Profiling(fusions=fusions)), PROTOCOL)
+    assert [(c.subprotocol, c.tier) for c in result.candidates] == [("B", "possible")]
+    keeps = [Fusion(five_prime="ABL1", three_prime="NUP214", in_frame=True, retains_kinase_domain=True)]
+    result = triage(build_profile(Profiling(fusions=keeps)), PROTOCOL)
+    assert [(c.subprotocol, c.tier) for c in result.candidates] == [("B", "possible")]
+    assert "5′ partner" in result.candidates[0].reason
+    loses = [Fusion(five_prime="ABL1", three_prime="NUP214", in_frame=True, retains_kinase_domain=False)]
+    assert triage(build_profile(Profiling(fusions=loses)), PROTOCOL).candidates == ()
+
+
+def test_abl1_t315i_is_flagged_against_b_with_its_source() -> None:
+    profiling = Profiling(
+        variants=[Variant(gene="ABL1", hgvs_p="p.Thr315Ile")],
+        fusions=[Fusion(five_prime="BCR", three_prime="ABL1", in_frame=True)],
+    )
+    result = triage(build_profile(profiling), PROTOCOL)
+    t315i = next(a for a in result.alterations if a.name == "ABL1 p.T315I")
+    assert t315i.resistance and "published resistance to dasatinib: against B" in t315i.resistance[0]
+    assert "doi.org/10.1182/blood-2010-12-326405" in t315i.resistance[0]
+    b = next(c for c in result.candidates if c.subprotocol == "B")
+    assert "published resistance to dasatinib" in b.reason
+
+
+def test_prescreen_open_list_gene_goes_to_review_never_candidates(tmp_path: Path) -> None:
+    calls = _study(tmp_path / "s", _ROWS)
+    assert calls["S5"] == ("", "D")  # BRAF p.V600E

@@ -34,6 +34,7 @@ __all__ = [
     "gene_key",
     "is_hotspot",
     "itd_region",
+    "load_board_flags",
     "load_domains",
     "load_genes",
     "load_hotspots",
@@ -304,3 +305,52 @@ def mechanism(gene: str) -> str | None:
         if symbol in entry.genes:
             return entry.mechanism
     return None
+
+
+# --- board_flags.yaml --------------------------------------------------------------------------
+
+
+class PathwayGenes(_Data):
+    """Genes of a sub-protocol's pathway that its documents do not list: REVIEW, pathway named."""
+
+    subprotocol: str = Field(min_length=1)
+    pathway: str = Field(min_length=1)
+    kind: Literal["variant", "fusion"]
+    side: Literal["five_prime", "three_prime"] | None = None
+    kinase_retained: bool = False  # the fusion must be reported as keeping the kinase domain
+    genes: list[str] = Field(min_length=1)
+    sources: list[str] = Field(min_length=1)
+    verified: bool
+
+
+class PublishedResistance(_Data):
+    gene: str = Field(min_length=1)
+    changes: list[str] = Field(min_length=1)
+    drug: str = Field(min_length=1)
+    subprotocol: str = Field(min_length=1)
+    sources: list[str] = Field(min_length=1)
+    verified: bool
+
+
+class BoardFlagFile(_Data):
+    schema_version: int
+    name: str
+    version: str
+    sources: dict[str, SourceRef]
+    pathways: list[PathwayGenes]
+    resistance: list[PublishedResistance]
+
+    @model_validator(mode="after")
+    def _sources_known(self) -> Self:
+        cited = [e.sources for e in self.pathways] + [e.sources for e in self.resistance]
+        for sources in cited:
+            unknown = [s for s in sources if s not in self.sources]
+            if unknown:
+                raise ValueError(f"unknown source(s) {unknown}")
+        return self
+
+
+@cache
+def load_board_flags() -> BoardFlagFile:
+    """``reference/board_flags.yaml``, validated (cached)."""
+    return _validate(BoardFlagFile, "board_flags.yaml")

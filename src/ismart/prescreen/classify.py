@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from ismart.dossier import CopyNumber, Fusion, Profiling, Variant
 from ismart.eligibility.status import Status
 from ismart.errors import DossierError
-from ismart.molecular.matching import hits
+from ismart.molecular.matching import hits, pathway_reviews
 from ismart.molecular.profile import build_profile
 from ismart.profiles.maf import SPLICE
 from ismart.protocol.model import AlterationRule, Protocol
@@ -82,6 +82,8 @@ class Classifier:
             for sp, rule in self.rules.items():
                 found = [RANK[h.status] for h in hits(profile, rule.matches)] if rule else []
                 ranks[sp] = max(found, default=NO_MATCH)
+                if ranks[sp] < RANK[Status.REVIEW] and any(pathway_reviews(profile, sp)):
+                    ranks[sp] = RANK[Status.REVIEW]  # an open-list pathway gene: for the board
             first = profile.alterations[0] if profile.alterations else None
             unread = next((a for a in profile.alterations if a.unreadable), None)
             error = f"{unread.gene}: {unread.unreadable}" if unread is not None else None

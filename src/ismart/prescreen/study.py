@@ -124,9 +124,10 @@ def _mutations(study: Path) -> pl.LazyFrame | None:
                 pl.concat_str(
                     [
                         pl.lit("v"),
-                        pl.col("Hugo_Symbol").fill_null(""),
-                        protein.fill_null(""),
-                        vclass.fill_null(""),
+                        *(  # a cell can never split the key
+                            e.fill_null("").str.replace_all(SEP, "", literal=True)
+                            for e in (pl.col("Hugo_Symbol"), protein, vclass)
+                        ),
                         exon.cast(pl.String).fill_null(""),
                     ],
                     separator=SEP,
