@@ -64,6 +64,7 @@ class Alteration:
     ic50_nM: float | None = None
     central_lab: bool | None = None
     raw: str | None = None  # the protein change as the laboratory file wrote it
+    vaf: float | None = None
     unreadable: str | None = None  # why ``raw`` could not be read (then the board reviews it)
 
     @property
@@ -119,7 +120,7 @@ def _variant(index: int, variant: Variant) -> Alteration:
         detail = f"ITD {detail}"
     return Alteration(
         "variant", gene, detail, field, change=change, classes=classes, exon=variant.exon,
-        raw=variant.protein_raw or variant.hgvs_p, unreadable=unreadable,
+        raw=variant.protein_raw or variant.hgvs_p, unreadable=unreadable, vaf=variant.vaf,
     )  # fmt: skip
 
 

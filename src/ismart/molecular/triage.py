@@ -40,6 +40,8 @@ class TriagedAlteration:
     supports: tuple[Support, ...]
     resistance: tuple[str, ...]
     field: str
+    raw: str | None = None  # as the laboratory or the dossier wrote it, beside the normalised name
+    vaf: float | None = None
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,8 @@ def triage(profile: Profile, protocol: Protocol) -> Triage:
                 tuple(dict.fromkeys(found)),
                 tuple(dict.fromkeys(flags.get(alt.field, []))),
                 alt.field,
+                alt.raw,
+                alt.vaf,
             )
         )
     triaged.sort(key=lambda t: (TIER_ORDER[t.tier], t.gene, t.name))
@@ -150,7 +154,9 @@ def _candidates(
     ranked = []
     for sp_id, found in by_sub.items():
         best = min(found, key=lambda h: TIER_ORDER[h.tier])
-        names = tuple(dict.fromkeys(h.alteration.name for h in found if h.tier == best.tier))
+        # every candidate alteration of the sub-protocol, strongest first
+        ordered = sorted(found, key=lambda h: TIER_ORDER[h.tier])
+        names = tuple(dict.fromkeys(h.alteration.name for h in ordered))
         blockers = [f for h in found for f in flags.get(h.alteration.field, []) if sp_id in f]
         resistant = [
             f for fl in flags.values() for f in fl if f"excludes {sp_id}" in f or f"against {sp_id} " in f
