@@ -12,14 +12,22 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from ismart import __version__, calculators, dossier
+from ismart import __version__, calculators
+from ismart.application.screening import (
+    ScreeningRequest,
+    protocol_from_environment,
+    read_dossier,
+    run_screening,
+)
+from ismart.cli.boundary import OneLineGroup, fail
+from ismart.cli.options import CnvOpt, DrugResponseOpt, FusionsOpt, MafOpt, SampleOpt, VcfOpt, lab_files
 from ismart.eligibility.context import Options
-from ismart.eligibility.engine import screen
 from ismart.errors import DossierError, IsmartError
-from ismart.protocol import load_protocol
+from ismart.profile_inputs import ProfileSources
 from ismart.report import html, json_report, text
 
 app = typer.Typer(
+    cls=OneLineGroup,
     name="ismart",
     help="Screening and triage for the HEM-iSMART master protocol.",
     no_args_is_help=True,
@@ -34,10 +42,6 @@ class Format(StrEnum):
     html = "html"
 
 
-def _fail(message: str) -> typer.Exit:
-    Console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    return typer.Exit(code=2)
-
 
 def _parse_date(value: str | None, option: str) -> date | None:
     if value is None:
@@ -45,7 +49,7 @@ def _parse_date(value: str | None, option: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise _fail(f"{option}: {value!r} is not a date (YYYY-MM-DD)") from None
+        raise fail(f"{option}: {value!r} is not a date (YYYY-MM-DD)") from None
 
 
 @app.command("screen")
@@ -70,14 +74,12 @@ def screen_command(
             min=0,
         ),
     ] = None,
-    vcf: Annotated[Path | None, typer.Option(help="Annotated VCF (VEP CSQ or SnpEff ANN).")] = None,
-    maf: Annotated[Path | None, typer.Option(help="MAF (cBioPortal/GDC mutation format).")] = None,
-    fusions: Annotated[Path | None, typer.Option(help="Arriba or STAR-Fusion table.")] = None,
-    cnv: Annotated[Path | None, typer.Option(help="Discrete CNA (cBioPortal) or a seg file.")] = None,
-    drug_response: Annotated[
-        Path | None, typer.Option(help="IC50 table (drug, ic50_nM, central_lab).")
-    ] = None,
-    sample: Annotated[str | None, typer.Option(help="Sample to take from multi-sample files.")] = None,
+    vcf: VcfOpt = None,
+    maf: MafOpt = None,
+    fusions: FusionsOpt = None,
+    cnv: CnvOpt = None,
+    drug_response: DrugResponseOpt = None,
+    sample: SampleOpt = None,
     today: Annotated[
         str | None,
         typer.Option(
@@ -88,23 +90,19 @@ def screen_command(
     ] = None,
 ) -> None:
     """Screen one patient against every HEM-iSMART sub-protocol."""
-    from ismart.profile_inputs import ProfileSources, sources_of, with_files
-
     as_of = _parse_date(today, "--today") or date.today()
     planned = _parse_date(c1d1, "--c1d1")
-    given = ProfileSources(vcf, maf, fusions, cnv, drug_response, sample)
+    request = ScreeningRequest(
+        dossier=path,
+        as_of=as_of,
+        c1d1=planned,
+        options=Options(assessment_max_age_days=max_assessment_age),
+        lab_files=lab_files(vcf, maf, fusions, cnv, drug_response, sample),
+    )
     try:
-        record = dossier.load(path, as_of=as_of)
-        record = with_files(record, sources_of(record, path, given))
-        result = screen(
-            record,
-            load_protocol(),
-            as_of=as_of,
-            c1d1=planned,
-            options=Options(assessment_max_age_days=max_assessment_age),
-        )
+        result = run_screening(request, protocol=protocol_from_environment())
     except IsmartError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     if output_format is Format.json:
         _emit(json_report.render(result), output)
     elif output_format is Format.html:
@@ -123,7 +121,7 @@ def _write(target: Path, content: str) -> None:
     try:
         target.write_text(content, encoding="utf-8")
     except OSError as exc:
-        raise _fail(f"cannot write {target}: {exc.strerror}") from None
+        raise fail(f"cannot write {target}: {exc.strerror}") from None
 
 
 def _emit(content: str, output: Path | None) -> None:
@@ -148,7 +146,9 @@ def calendar_command(
     start: Annotated[str, typer.Option(help="Cycle 1 day 1 (YYYY-MM-DD).")],
     dose_level: Annotated[int | None, typer.Option(help="Dose level (default: the starting level).")] = None,
     cycles: Annotated[int, typer.Option(help="How many cycles to lay out.")] = 1,
-    output_format: Annotated[CalendarFormat, typer.Option("--format", "-f")] = CalendarFormat.table,
+    output_format: Annotated[
+        CalendarFormat, typer.Option("--format", "-f", help="table, csv, ics, pdf or png.")
+    ] = CalendarFormat.table,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="File for csv/ics/pdf/png.")] = None,
     bsa_formula: Annotated[
         str, typer.Option(help="mosteller, dubois, haycock or gehan_george.")
@@ -164,19 +164,19 @@ def calendar_command(
     first = _parse_date(start, "--start")
     assert first is not None
     if bsa_formula not in calculators.BSA_FORMULAS:
-        raise _fail(f"--bsa-formula: {bsa_formula!r} is not one of {', '.join(calculators.BSA_FORMULAS)}")
+        raise fail(f"--bsa-formula: {bsa_formula!r} is not one of {', '.join(calculators.BSA_FORMULAS)}")
     try:
-        record = dossier.load(path, as_of=as_of)
-        sp = next((s for s in load_protocol().subprotocols if s.id == subprotocol.upper()), None)
+        record = read_dossier(path, as_of=as_of)
+        sp = next((s for s in protocol_from_environment().subprotocols if s.id == subprotocol.upper()), None)
         if sp is None:
-            raise _fail(f"--subprotocol: no sub-protocol {subprotocol!r}")
+            raise fail(f"--subprotocol: no sub-protocol {subprotocol!r}")
         supplied = calendar_io.load_dose_table(doses) if doses is not None else None
         body = cal.Body(record.patient.height_cm, record.patient.weight_kg, bsa_formula)
         result = cal.build_calendar(
             sp, dose_level=dose_level, start=first, cycles=cycles, body=body, supplied_doses=supplied
         )
     except IsmartError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     if output_format is CalendarFormat.table:
         _print_calendar(result)
     elif output_format is CalendarFormat.csv:
@@ -191,7 +191,7 @@ def calendar_command(
             else:
                 calendar_io.to_png(result, target)
         except OSError as exc:
-            raise _fail(f"cannot write {target}: {exc.strerror}") from None
+            raise fail(f"cannot write {target}: {exc.strerror}") from None
         Console(stderr=True).print(f"wrote {target}")
 
 
@@ -219,12 +219,12 @@ def triage_command(
     profiles: Annotated[
         list[Path] | None, typer.Argument(metavar="[DOSSIER]...", help="Dossier(s) with a profiling section.")
     ] = None,
-    vcf: Annotated[Path | None, typer.Option(help="Annotated VCF (VEP CSQ or SnpEff ANN).")] = None,
-    maf: Annotated[Path | None, typer.Option(help="MAF (cBioPortal/GDC mutation format).")] = None,
-    fusions: Annotated[Path | None, typer.Option(help="Arriba or STAR-Fusion table.")] = None,
-    cnv: Annotated[Path | None, typer.Option(help="Discrete CNA (cBioPortal) or a seg file.")] = None,
-    drug_response: Annotated[Path | None, typer.Option(help="IC50 table.")] = None,
-    sample: Annotated[str | None, typer.Option(help="Sample to take from multi-sample files.")] = None,
+    vcf: VcfOpt = None,
+    maf: MafOpt = None,
+    fusions: FusionsOpt = None,
+    cnv: CnvOpt = None,
+    drug_response: DrugResponseOpt = None,
+    sample: SampleOpt = None,
     output_format: Annotated[
         Format, typer.Option("--format", "-f", help="text, json, or html (a self-contained page).")
     ] = Format.text,
@@ -234,31 +234,30 @@ def triage_command(
     from ismart.dossier import Dossier
     from ismart.molecular.profile import build_profile
     from ismart.molecular.triage import triage
-    from ismart.profile_inputs import ProfileSources, sources_of, with_files
+    from ismart.profile_inputs import sources_of, with_files
     from ismart.report import triage_report
 
     as_of = _parse_date(today, "--today") or date.today()
-    protocol = load_protocol()
-    given = ProfileSources(vcf, maf, fusions, cnv, drug_response, sample)
+    given = lab_files(vcf, maf, fusions, cnv, drug_response, sample)
     if not profiles and not given.any():
-        raise _fail("give a dossier or at least one of --vcf, --maf, --fusions, --cnv, --drug-response")
+        raise fail("give a dossier or at least one of --vcf, --maf, --fusions, --cnv, --drug-response")
     if len(profiles or []) > 1 and given.any():
-        raise _fail("laboratory files belong to one patient: give them with one dossier, not several")
+        raise fail("laboratory files belong to one patient: give them with one dossier, not several")
     reports = []
     try:
+        protocol = protocol_from_environment()
         for path in profiles or [None]:  # type: ignore[list-item]
             record = Dossier()
+            patient = None
             if path is not None:
-                loaded = dossier.load(path, as_of=as_of)
+                loaded = read_dossier(path, as_of=as_of)
                 loaded = with_files(loaded, sources_of(loaded, path, ProfileSources()))
                 record = _merge_profiling(record, loaded, path)
                 patient = loaded.patient.id if loaded.patient is not None else None
-            else:
-                patient = None
             record = with_files(record, given)
             reports.append((patient, triage(build_profile(record.profiling), protocol)))
     except IsmartError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     if output_format is Format.json:
         rendered = [triage_report.to_dict(r, protocol.version, p) for p, r in reports]
         _emit(json.dumps(rendered[0] if len(rendered) == 1 else rendered, indent=2, ensure_ascii=False), None)
@@ -301,10 +300,10 @@ def prescreen_command(
     from ismart.prescreen.summary import bar_chart, summarise
 
     if output is not None and output.suffix.lower() not in (".tsv", ".csv", ".parquet"):
-        raise _fail(f"--output: {output.name} must end in .tsv, .csv or .parquet")
-    protocol = load_protocol()
+        raise fail(f"--output: {output.name} must end in .tsv, .csv or .parquet")
     err = Console(stderr=True)
     try:
+        protocol = protocol_from_environment()
         with Progress(
             SpinnerColumn(),
             TextColumn("{task.description}"),
@@ -315,7 +314,7 @@ def prescreen_command(
             task = bar.add_task("pre-screening", total=None)
             result = prescreen(study, protocol, lambda msg: bar.update(task, description=msg))
     except IsmartError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     rows = summarise(result, protocol)
     if output is not None:
         suffix = output.suffix.lower()
@@ -327,7 +326,7 @@ def prescreen_command(
                 plain = result.with_columns(pl.col(pl.String).replace("", None))
                 plain.write_csv(output, separator="\t" if suffix == ".tsv" else ",", null_value="")
         except OSError as exc:
-            raise _fail(f"cannot write {output}: {exc.strerror}") from None
+            raise fail(f"cannot write {output}: {exc.strerror}") from None
     table = Table(title=f"{result.height:,} samples", title_justify="left")
     for column in ("group", "name", "samples", "%", "board review"):
         table.add_column(column)
@@ -355,8 +354,18 @@ def cohort_command(
 @app.command("version")
 def version_command() -> None:
     """Print the ismart version and the protocol data version."""
-    protocol = load_protocol()
+    try:
+        protocol = protocol_from_environment()
+    except IsmartError as exc:
+        raise fail(str(exc)) from None
     typer.echo(f"ismart {__version__}; {protocol.name} protocol data {protocol.version}")
+
+
+_SERVE_HELP = (
+    "Run the registry API (FastAPI) on 127.0.0.1. Reads ISMART_SECRET_KEY (signs tokens; required), "
+    "ISMART_DATABASE_URL (default sqlite:///ismart.db), ISMART_PROTOCOL_DIR (amended protocol data; "
+    "default the shipped data) and ISMART_TOKEN_MINUTES (token lifetime, default 30)."
+)
 
 
 def _mount() -> None:
@@ -367,12 +376,16 @@ def _mount() -> None:
     app.add_typer(ae_app, name="ae", help="Adverse events: CTCAE v5.0 lab grading, DLT candidates, safety.")
     from ismart.cli.registry import audit_app, rescreen_app, serve, user_app
 
-    app.add_typer(user_app, name="user", help="Registry users: ismart user add NAME ROLE.")
+    app.add_typer(
+        user_app,
+        name="user",
+        help="Registry users: ismart user add NAME ROLE. Reads ISMART_DATABASE_URL and ISMART_PROTOCOL_DIR.",
+    )
     app.add_typer(audit_app, name="audit", help="Audit trail: verify the hash chain, export as CSV.")
     app.add_typer(
         rescreen_app, name="rescreen", help="Re-run screenings under new protocol data; review changes."
     )
-    app.command("serve", help="Run the registry API (FastAPI) on 127.0.0.1.")(serve)
+    app.command("serve", help=_SERVE_HELP)(serve)
 
 
 _mount()

@@ -11,8 +11,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ismart import ENGINE_VERSION, dossier
-from ismart.eligibility.engine import screen
+from ismart import ENGINE_VERSION
+from ismart.application.screening import ScreeningRequest, read_dossier, run_screening, to_contract
+from ismart.countries import country_codes
 from ismart.protocol import load_protocol
 from ismart.protocol.model import Protocol, SubProtocol
 from ismart.registry import audit
@@ -33,24 +34,7 @@ from ismart.registry.models import (
     Withdrawal,
 )
 from ismart.registry.security import check_password, hash_password
-from ismart.report.json_report import to_dict
 
-_COUNTRIES = {
-    "Austria": "AT",
-    "Belgium": "BE",
-    "Denmark": "DK",
-    "Finland": "FI",
-    "France": "FR",
-    "Germany": "DE",
-    "Ireland": "IE",
-    "Israel": "IL",
-    "Italy": "IT",
-    "Netherlands": "NL",
-    "Norway": "NO",
-    "Spain": "ES",
-    "Sweden": "SE",
-    "United Kingdom": "GB",
-}
 TRANSITIONS = {
     "new": {"screened"},
     "screened": {"screened", "board_reviewed", "off_study"},
@@ -90,7 +74,7 @@ def _subprotocol(sp_id: str) -> SubProtocol:
 
 def site_code_for(*, city: str, country: str) -> str:
     ascii_city = unicodedata.normalize("NFKD", city).encode("ascii", "ignore").decode().upper()
-    return f"{_COUNTRIES.get(country, country[:2].upper())}-{ascii_city.replace(' ', '')[:3]}"
+    return f"{country_codes().get(country, country[:2].upper())}-{ascii_city.replace(' ', '')[:3]}"
 
 
 # --- seeding ---------------------------------------------------------------------------------------
@@ -276,7 +260,7 @@ def add_dossier(
 ) -> DossierVersion:
     require(actor, Role.site_staff, Role.site_investigator, Role.trial_office)
     subject = get_subject(session, actor=actor, code=code)
-    dossier.from_mapping(data, as_of=as_of)
+    read_dossier(data, as_of=as_of)
     previous = _latest_dossier(session, code)
     if previous is not None and not (reason and reason.strip()):
         raise Invalid("reason: a reason is required to change stored clinical data")
@@ -319,7 +303,8 @@ def _run_screening(
     session: Session, *, source: DossierVersion, as_of: date, rescreen_of: int | None = None
 ) -> tuple[Screening, dict[str, str]]:
     proto = protocol()
-    result = to_dict(screen(dossier.from_mapping(json.loads(source.data), as_of=as_of), proto, as_of=as_of))
+    request = ScreeningRequest(dossier=json.loads(source.data), as_of=as_of)
+    result = to_contract(run_screening(request, protocol=proto))
     row = Screening(
         subject_code=source.subject_code,
         dossier_id=source.id,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 from ismart.dossier import PriorTherapy
@@ -233,6 +232,3 @@ def washout_surgery(rule: SurgeryWashoutRule, ctx: Context) -> Outcome:
             )
         )
     return _combine(parts, "no major surgery")
-
-
-WashoutEvaluator = Callable[..., Outcome]
