@@ -20,7 +20,12 @@ Supported (HGVS recommendations, protein level, varnomen.hgvs.org):
 * the predicted form ``p.(...)``, also with only the edit in parentheses (``p.Cys9_Val10(del)``);
 * an optional reference-sequence prefix (``NP_004976.2:`` or ``NP_004976.2(KRAS):``), dropped: the
   accession is not validated;
-* amino acids as 1-letter or 3-letter codes, Sec/U included, ``*``/``Ter``/``X`` for a stop.
+* amino acids as 1-letter or 3-letter codes, Sec/U included, ``*``/``Ter``/``X`` for a stop;
+* forms pipelines write beside strict HGVS: ranges, in-frame edits and frameshifts without the
+  reference residues (``p.595_596insEDNEYFYVDFR``, ``p.102_103del``, ``p.57fs*5``; the residues are None),
+  and the Oncotator/older-TCGA ``>`` form over a range (``p.600_600D>DSSDNEY`` is read as
+  ``p.D600_601insSSDNEY``, ``p.599_600YD>Y`` as ``p.D600del``: common ends are trimmed). A substitution
+  without its reference residue (``p.12D``) stays unreadable.
 
 Case: HGVS 3-letter codes are ``Xxx`` and 1-letter codes upper case, and those forms are read as
 written. Reports also write ``p.gly12asp`` or ``p.GLY12ASP``: a residue or sequence written in one case
