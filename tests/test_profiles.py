@@ -50,7 +50,13 @@ def test_vep_vcf_reads_the_canonical_transcript_and_normalises_hgvs() -> None:
     genes = _by_gene(read_vcf(DATA / "vep.vcf"))
     (kras,) = genes["KRAS"]
     assert kras == Variant(
-        gene="KRAS", hgvs_p="p.G12D", hgvs_c="c.35G>A", type="missense", exon=2, vaf=35 / 75
+        gene="KRAS",
+        hgvs_p="p.G12D",
+        hgvs_c="c.35G>A",
+        type="missense",
+        exon=2,
+        vaf=35 / 75,
+        protein_raw="ENSP00000308495.3:p.Gly12Asp",
     )
 
 
@@ -81,7 +87,9 @@ def test_vep_vcf_matches_annotations_to_each_alternate_allele() -> None:
 def test_engine_reads_the_vcf_itd_as_an_itd() -> None:
     profile = build_profile(Profiling(variants=read_vcf(DATA / "vep.vcf")))
     itds = [a for a in profile.alterations if a.classes and "itd" in a.classes]
-    assert [a.gene for a in itds] == ["FLT3"]
+    # the caller-flagged ITD, and the unflagged in-frame insertion in the juxtamembrane domain
+    assert [a.gene for a in itds] == ["FLT3", "FLT3"]
+    assert [a.detail for a in itds] == ["ITD p.D600_L601insFREYEYDLKW", "ITD p.S591_E592insVE"]
 
 
 def _vep_with(tmp_path: Path, *edits: tuple[str, str]) -> Path:
@@ -128,10 +136,14 @@ def test_vep_without_hgvsp_field_is_refused(tmp_path: Path) -> None:
     assert "HGVSp" in str(_error(read_vcf, path)) and "--hgvs" in str(_error(read_vcf, path))
 
 
-def test_vcf_with_an_unreadable_hgvsp_names_the_line() -> None:
-    error = _error(read_vcf, DATA / "broken_vep_hgvsp.vcf")
-    assert (error.line, "Gly12Xyz" in str(error)) == (20, True)
-    assert str(error).startswith(str(DATA / "broken_vep_hgvsp.vcf") + ":20:")
+def test_vcf_with_an_unreadable_hgvsp_keeps_the_record_raw_for_review() -> None:
+    variants = read_vcf(DATA / "broken_vep_hgvsp.vcf")
+    (kras,) = [v for v in variants if v.gene == "KRAS"]
+    assert (kras.hgvs_p, kras.protein_raw) == (None, "ENSP00000308495.3:p.Gly12Xyz")
+    assert len({v.gene for v in variants}) > 1  # the other records are read
+    profile = build_profile(Profiling(variants=variants))
+    (unread,) = [a for a in profile.alterations if a.unreadable]
+    assert "Gly12Xyz" in unread.unreadable
 
 
 def test_vcf_malformed_header_line_is_named(tmp_path: Path) -> None:
@@ -179,7 +191,13 @@ def test_snpeff_vcf_tumour_sample() -> None:
     genes = _by_gene(read_vcf(DATA / "snpeff.vcf", "TUMOR"))
     assert set(genes) == {"KRAS", "JAK2", "SH2B3", "JAK1"}  # NRAS is filtered (LowEVS), INSL6 upstream
     assert genes["JAK2"][0] == Variant(
-        gene="JAK2", hgvs_p="p.V617F", hgvs_c="c.1849G>T", type="missense", exon=14, vaf=0.3
+        gene="JAK2",
+        hgvs_p="p.V617F",
+        hgvs_c="c.1849G>T",
+        type="missense",
+        exon=14,
+        vaf=0.3,
+        protein_raw="p.Val617Phe",
     )
     assert genes["SH2B3"][0].type == "frameshift" and genes["SH2B3"][0].hgvs_p == "p.E208fs"
 
@@ -201,13 +219,27 @@ def test_maf_groups_by_sample_and_skips_comments() -> None:
     assert list(by_sample) == ["PAT1-REL", "PAT2-REL", "PAT3-REL"]
     assert [v.gene for v in by_sample["PAT1-REL"]] == ["KRAS", "NRAS"]  # the intronic KRAS row is dropped
     assert by_sample["PAT1-REL"][0] == Variant(
-        gene="KRAS", hgvs_p="p.G12D", hgvs_c="c.35G>A", type="missense", exon=2, vaf=0.4
+        gene="KRAS",
+        hgvs_p="p.G12D",
+        hgvs_c="c.35G>A",
+        type="missense",
+        exon=2,
+        vaf=0.4,
+        protein_raw="p.G12D",
     )
 
 
 def test_maf_keeps_synonymous_and_drops_utr() -> None:
     assert read_maf(DATA / "mutations.maf")["PAT3-REL"] == [
-        Variant(gene="PTPN11", hgvs_p="p.G60=", hgvs_c="c.180C>T", type="synonymous", exon=3, vaf=0.5)
+        Variant(
+            gene="PTPN11",
+            hgvs_p="p.G60=",
+            hgvs_c="c.180C>T",
+            type="synonymous",
+            exon=3,
+            vaf=0.5,
+            protein_raw="p.G60=",
+        )
     ]
 
 
@@ -221,9 +253,15 @@ def test_maf_in_frame_insertion_is_not_assumed_to_be_an_itd() -> None:
     assert flt3.type == "inframe_insertion"
 
 
-def test_maf_broken_protein_change_names_the_line() -> None:
-    error = _error(read_maf, DATA / "broken_maf_hgvsp.maf")
-    assert error.line == 9 and "p.E208Rfs*14?!" in str(error)
+def test_maf_unreadable_protein_change_is_kept_raw_and_hides_nothing() -> None:
+    by_sample = read_maf(DATA / "broken_maf_hgvsp.maf")
+    genes = [v.gene for v in by_sample["PAT2-REL"]]
+    assert genes == ["FLT3", "JAK2", "SH2B3"]  # the sample's other rows are all there
+    sh2b3 = by_sample["PAT2-REL"][2]
+    assert (sh2b3.hgvs_p, sh2b3.protein_raw) == (None, "p.E208Rfs*14?!")
+    profile = build_profile(Profiling(variants=by_sample["PAT2-REL"]))
+    (unread,) = [a for a in profile.alterations if a.unreadable]
+    assert unread.gene == "SH2B3" and "not readable" in unread.detail
 
 
 def test_maf_without_sample_column_names_the_header_line() -> None:

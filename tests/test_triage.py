@@ -84,3 +84,27 @@ def test_cli_triage_json() -> None:
     document = json.loads(run.stdout)
     assert {c["subprotocol"] for c in document["candidates"]} == {"B", "D"}
     assert document["alterations"][0]["tier"] in ("protocol-named", "rule-matched")
+
+
+def test_cli_triage_two_dossiers_are_two_reports_with_patient_ids() -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "ismart", "triage", "examples/d-kras-g12d-eligible.yaml",
+         "examples/b-nup214-abl1-eligible.yaml", "--format", "json"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    reports = json.loads(run.stdout)
+    assert [r["patient_id"] for r in reports] == ["DK-CPH-0021", "SE-STO-0003"]
+    kras = reports[0]["alterations"][0]
+    assert (kras["name"], kras["raw"], kras["vaf"]) == ("KRAS p.G12D", "p.Gly12Asp", 0.41)
+    assert "NUP214::ABL1" not in json.dumps(reports[0])  # never one merged list
+
+
+def test_cli_triage_html_is_a_page_per_patient() -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "ismart", "triage", "examples/d-kras-g12d-eligible.yaml", "--format", "html"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("<!doctype html>") and "<h1>Patient DK-CPH-0021</h1>" in run.stdout
+    assert "<td>p.Gly12Asp</td><td>41.0%</td>" in run.stdout

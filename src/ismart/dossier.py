@@ -93,6 +93,9 @@ class Performance(_Section):
 class Variant(_Section):
     gene: str
     hgvs_p: str | None = None
+    # The protein change as a laboratory file wrote it (set by the profile readers; molecular area):
+    # kept beside the normalised form, and the only form when it could not be read (then REVIEW).
+    protein_raw: str | None = None
     hgvs_c: str | None = None
     type: str | None = None
     exon: Annotated[StrictInt, Field(ge=1)] | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from datetime import date
 from enum import StrEnum
@@ -224,10 +225,12 @@ def triage_command(
     cnv: CnvOpt = None,
     drug_response: DrugResponseOpt = None,
     sample: SampleOpt = None,
-    output_format: Annotated[Format, typer.Option("--format", "-f", help="text or json.")] = Format.text,
+    output_format: Annotated[
+        Format, typer.Option("--format", "-f", help="text, json, or html (a self-contained page).")
+    ] = Format.text,
     today: Annotated[str | None, typer.Option(hidden=True)] = None,
 ) -> None:
-    """The tumour board's view: every alteration classified, with rule, source and tier."""
+    """The tumour board's view: one report per patient, every alteration with its rule, source and tier."""
     from ismart.dossier import Dossier
     from ismart.molecular.profile import build_profile
     from ismart.molecular.triage import triage
@@ -238,21 +241,31 @@ def triage_command(
     given = lab_files(vcf, maf, fusions, cnv, drug_response, sample)
     if not profiles and not given.any():
         raise fail("give a dossier or at least one of --vcf, --maf, --fusions, --cnv, --drug-response")
+    if len(profiles or []) > 1 and given.any():
+        raise fail("laboratory files belong to one patient: give them with one dossier, not several")
+    reports = []
     try:
         protocol = protocol_from_environment()
-        merged = Dossier()
-        for path in profiles or []:
-            record = read_dossier(path, as_of=as_of)
-            record = with_files(record, sources_of(record, path, ProfileSources()))
-            merged = _merge_profiling(merged, record, path)
-        merged = with_files(merged, given)
-        result = triage(build_profile(merged.profiling), protocol)
+        for path in profiles or [None]:  # type: ignore[list-item]
+            record = Dossier()
+            patient = None
+            if path is not None:
+                loaded = read_dossier(path, as_of=as_of)
+                loaded = with_files(loaded, sources_of(loaded, path, ProfileSources()))
+                record = _merge_profiling(record, loaded, path)
+                patient = loaded.patient.id if loaded.patient is not None else None
+            record = with_files(record, given)
+            reports.append((patient, triage(build_profile(record.profiling), protocol)))
     except IsmartError as exc:
         raise fail(str(exc)) from None
     if output_format is Format.json:
-        _emit(triage_report.render_json(result, protocol.version), None)
+        rendered = [triage_report.to_dict(r, protocol.version, p) for p, r in reports]
+        _emit(json.dumps(rendered[0] if len(rendered) == 1 else rendered, indent=2, ensure_ascii=False), None)
+    elif output_format is Format.html:
+        _emit(triage_report.render_html(reports, protocol.version), None)
     else:
-        triage_report.render(result, Console())
+        for patient, result in reports:
+            triage_report.render(result, Console(), patient)
 
 
 def _merge_profiling(merged: Any, record: Any, path: Path) -> Any:

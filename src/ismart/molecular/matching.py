@@ -64,10 +64,15 @@ def _in_domains(gene: str, residues: range, names: list[str], flank: int) -> boo
 
 def _variant(entry: VariantMatch, alt: Alteration) -> tuple[Status, str] | None:
     """None when the variant is outside the entry; else a status and the reason."""
+    if alt.unreadable is not None:
+        why = f"the protein change {alt.raw!r} could not be read; review the raw annotation"
+        return Status.REVIEW, f"{entry.label}: {why}"
     if alt.classes is None:
         return Status.UNKNOWN, "consequence not reported (give hgvs_p or type)"
     if entry.classes and not set(entry.classes) & alt.classes:
         return None
+    if not_activating(alt) and "truncating" not in entry.classes:
+        return None  # a truncating change of a gain-of-function gene: not the activation the rule means
     if entry.changes:
         wanted = {parse_protein_change(c).normalized() for c in entry.changes}
         if alt.change is None or alt.change.normalized() not in wanted:
@@ -91,6 +96,17 @@ def _variant(entry: VariantMatch, alt: Alteration) -> tuple[Status, str] | None:
         if alt.exon not in entry.exons:
             return None
     return (Status.REVIEW if entry.review else Status.MET), entry.label
+
+
+def not_activating(alt: Alteration) -> bool:
+    """A truncating change (nonsense, frameshift) in a gene activated by gain of function."""
+    return (
+        alt.kind == "variant"
+        and alt.classes is not None
+        and "truncating" in alt.classes
+        and "itd" not in alt.classes
+        and reference.mechanism(alt.gene) == "gain_of_function"
+    )
 
 
 def _fusion(entry: FusionMatch, alt: Alteration) -> tuple[Status, str] | None:
@@ -161,3 +177,48 @@ def resistance_hits(
             at_position = residues is not None and bool(set(mutation.positions) & set(residues))
             if (at_position and alt.classes) or alt.change.normalized() in wanted:
                 yield alt, mutation
+
+
+def pathway_reviews(profile: Profile, subprotocol: str) -> Iterator[tuple[Alteration, str]]:
+    """Alterations of pathway genes the documents do not list ("including but not limited to"):
+    for the board, with the pathway named (``reference/board_flags.yaml``)."""
+    for entry in reference.load_board_flags().pathways:
+        if entry.subprotocol != subprotocol:
+            continue
+        genes = {normalize_gene(g) for g in entry.genes}
+        for alt in profile.of_kind(entry.kind):
+            if alt.gene not in genes:
+                continue
+            if entry.kind == "variant":
+                if alt.unreadable is None and not (alt.classes and "protein_altering" in alt.classes):
+                    continue
+                if not_activating(alt):
+                    continue
+            elif (entry.side and alt.side != entry.side) or (
+                entry.kinase_retained and (alt.in_frame is False or alt.retains_kinase_domain is not True)
+            ):
+                continue
+            where = "5′ partner" if alt.side == "five_prime" else "3′ partner" if alt.side else "gene"
+            yield (
+                alt,
+                (
+                    f"{alt.gene} ({where}) is a {entry.pathway} pathway gene the documents do not list; "
+                    f"'including but not limited to': for the tumour board"
+                ),
+            )
+
+
+def published_resistance(profile: Profile) -> Iterator[tuple[Alteration, str, str]]:
+    """(alteration, sub-protocol, flag) for published resistance beyond the protocol's own exclusions."""
+    data = reference.load_board_flags()
+    for entry in data.resistance:
+        wanted = {parse_protein_change(c).normalized() for c in entry.changes}
+        for alt in profile.of_kind("variant"):
+            gene = alt.gene == normalize_gene(entry.gene)
+            if gene and alt.change is not None and alt.change.normalized() in wanted:
+                cited = "; ".join(data.sources[s].url for s in entry.sources)
+                flag = (
+                    f"published resistance to {entry.drug}: against {entry.subprotocol} "
+                    f"(not a protocol exclusion; for the board; {cited})"
+                )
+                yield alt, entry.subprotocol, flag

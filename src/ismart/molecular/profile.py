@@ -7,6 +7,7 @@ from typing import Literal
 
 from ismart.dossier import Profiling, Variant
 from ismart.errors import DossierError
+from ismart.molecular import reference
 from ismart.molecular.genes import normalize_gene
 from ismart.molecular.protein import ChangeKind, HgvsError, ProteinChange, parse_protein_change
 
@@ -62,6 +63,9 @@ class Alteration:
     call: str | None = None
     ic50_nM: float | None = None
     central_lab: bool | None = None
+    raw: str | None = None  # the protein change as the laboratory file wrote it
+    vaf: float | None = None
+    unreadable: str | None = None  # why ``raw`` could not be read (then the board reviews it)
 
     @property
     def name(self) -> str:
@@ -87,20 +91,53 @@ def _variant(index: int, variant: Variant) -> Alteration:
     gene = normalize_gene(variant.gene)
     change: ProteinChange | None = None
     classes: frozenset[VariantClass] | None = None
+    unreadable: str | None = None
     if variant.hgvs_p:
         try:
             change = parse_protein_change(variant.hgvs_p)
         except HgvsError as exc:
             raise DossierError(f"{field}.hgvs_p", str(exc)) from None
         classes = _CLASSES_BY_KIND[change.kind]
+    elif variant.protein_raw:  # a laboratory file's change that its reader could not normalise
+        try:
+            change = parse_protein_change(variant.protein_raw)
+            classes = _CLASSES_BY_KIND[change.kind]
+        except HgvsError as exc:
+            unreadable = str(exc)
     if variant.type:
         by_type = _CLASSES_BY_TYPE.get(variant.type.strip().lower().replace("-", "_"))
         if by_type is not None:
             classes = by_type | (classes or frozenset())
-    detail = change.normalized() if change else (variant.type or "variant, change not given")
+    if change is not None and is_itd(gene, change):
+        classes = (classes or frozenset()) | {"itd"}
+    if unreadable is not None:
+        detail = f"protein change {variant.protein_raw!r} not readable"
+    else:
+        detail = change.normalized() if change else (variant.type or "variant, change not given")
     if variant.exon is not None and change is None:
         detail = f"{detail} (exon {variant.exon})"
-    return Alteration("variant", gene, detail, field, change=change, classes=classes, exon=variant.exon)
+    if classes is not None and "itd" in classes and "ITD" not in detail.upper():
+        detail = f"ITD {detail}"
+    return Alteration(
+        "variant", gene, detail, field, change=change, classes=classes, exon=variant.exon,
+        raw=variant.protein_raw or variant.hgvs_p, unreadable=unreadable, vaf=variant.vaf,
+    )  # fmt: skip
+
+
+def is_itd(gene: str, change: ProteinChange) -> bool:
+    """An in-frame duplication, insertion or lengthening delins inside the gene's ITD region
+    (``reference/variant_effects.yaml``: FLT3's juxtamembrane domain and TKD1)."""
+    region = reference.itd_region(gene)
+    if region is None or change.start is None:
+        return False
+    end = change.end or change.start
+    if end < region.start or change.start > region.end:
+        return False
+    if change.kind in (ChangeKind.DUPLICATION, ChangeKind.INFRAME_INSERTION):
+        return True
+    if change.kind is ChangeKind.DELINS:
+        return len(change.alt or "") > end - change.start + 1
+    return False
 
 
 def build_profile(profiling: Profiling | None) -> Profile:

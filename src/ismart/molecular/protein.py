@@ -20,7 +20,12 @@ Supported (HGVS recommendations, protein level, varnomen.hgvs.org):
 * the predicted form ``p.(...)``, also with only the edit in parentheses (``p.Cys9_Val10(del)``);
 * an optional reference-sequence prefix (``NP_004976.2:`` or ``NP_004976.2(KRAS):``), dropped: the
   accession is not validated;
-* amino acids as 1-letter or 3-letter codes, Sec/U included, ``*``/``Ter``/``X`` for a stop.
+* amino acids as 1-letter or 3-letter codes, Sec/U included, ``*``/``Ter``/``X`` for a stop;
+* forms pipelines write beside strict HGVS: ranges, in-frame edits and frameshifts without the
+  reference residues (``p.595_596insEDNEYFYVDFR``, ``p.102_103del``, ``p.57fs*5``; the residues are None),
+  and the Oncotator/older-TCGA ``>`` form over a range (``p.600_600D>DSSDNEY`` is read as
+  ``p.D600_601insSSDNEY``, ``p.599_600YD>Y`` as ``p.D600del``: common ends are trimmed). A substitution
+  without its reference residue (``p.12D``) stays unreadable.
 
 Case: HGVS 3-letter codes are ``Xxx`` and 1-letter codes upper case, and those forms are read as
 written. Reports also write ``p.gly12asp`` or ``p.GLY12ASP``: a residue or sequence written in one case
@@ -261,7 +266,7 @@ _AA_TOKEN = r"[A-Za-z]{1,3}|\*"
 _NUM = r"[0-9]{1,9}"  # ASCII digits only; bounded so int() never meets a huge string
 # Every pattern below is applied with fullmatch (never ^...$, whose $ also matches before a newline).
 _LOCATION = re.compile(
-    rf"(?P<ref>{_AA_TOKEN})(?P<start>{_NUM})(?:_(?P<end_ref>{_AA_TOKEN})(?P<end>{_NUM}))?(?P<edit>.*)",
+    rf"(?P<ref>{_AA_TOKEN})?(?P<start>{_NUM})(?:_(?P<end_ref>{_AA_TOKEN})?(?P<end>{_NUM}))?(?P<edit>.*)",
     re.DOTALL,
 )
 _STOP = r"(?:\*|[Tt][Ee][Rr]|[Xx])"
@@ -270,6 +275,9 @@ _EXT_C = re.compile(rf"(?P<alt>[A-Za-z]{{1,3}})[Ee][Xx][Tt](?:{_STOP}(?P<len>{_N
 _EXT_N = re.compile(rf"(?P<alt>[A-Za-z]{{0,3}}?)[Ee][Xx][Tt]-(?P<len>{_NUM})")
 _DELINS = re.compile(r"[Dd][Ee][Ll][Ii][Nn][Ss](?P<seq>.+)", re.DOTALL)
 _INS = re.compile(r"[Ii][Nn][Ss](?P<seq>.+)", re.DOTALL)
+# Oncotator / older TCGA MAFs: the reference and replacing residues of a range, '600_600D>DSSDNEY'.
+_ONCOTATOR = re.compile(r"(?P<ref>[A-Za-z*]*)>(?P<alt>[A-Za-z*]*)")
+_SHORT_EDITS = re.compile(r"(?i)(?:del|dup|ins.+|delins.+|[A-Za-z]{0,3}?fs.*)", re.DOTALL)
 
 
 def _strip(text: str) -> tuple[str, bool]:
@@ -323,28 +331,79 @@ def _parse(body: str, predicted: bool) -> ProteinChange:
     location = _LOCATION.fullmatch(body)
     if location is None:
         raise _Unreadable("expected an amino acid and a position, e.g. p.Gly12Asp or p.G12D")
-    ref = _residues(location["ref"], single=True)
     start = int(location["start"])
     ranged = location["end"] is not None
     end = int(location["end"]) if ranged else start
-    end_ref = _residues(location["end_ref"], single=True) if ranged else None
     if start < 1:
         raise _Unreadable("residue positions start at 1")
+    edit = location["edit"]
+    oncotator = _ONCOTATOR.fullmatch(edit) if ranged else None
+    if oncotator is not None:  # p.600_600D>DSSDNEY, p.599_600YD>Y: read into the HGVS edit
+        return _oncotator(location, start, end, oncotator["ref"], oncotator["alt"], predicted)
     if ranged and end <= start:
         raise _Unreadable("a range must end after its start")
-    edit = location["edit"]
     if edit.startswith("(") and edit.endswith(")") and len(edit) > 2:  # p.Cys9_Val10(del)
         edit, predicted = edit[1:-1], True
     if not edit:
         raise _Unreadable("a position without a change")
-    args = (ref, start, end, end_ref, predicted)
+    # Pipelines also write ranges and frameshifts without the reference residues
+    # (p.595_596insEDNEYFYVDFR, p.102_103del, p.57fs*5): read, with the residues unknown (None).
+    short = location["ref"] is None or (ranged and location["end_ref"] is None)
+    if short and not _SHORT_EDITS.fullmatch(edit):
+        raise _Unreadable("a substitution needs its reference residue, e.g. p.G12D")
+    ref = _residues(location["ref"], single=True) if location["ref"] is not None else None
+    end_ref = _residues(location["end_ref"], single=True) if location["end_ref"] is not None else None
     if ranged:
-        return _range_edit(edit, *args)
-    return _single_edit(edit, *args)
+        return _range_edit(edit, ref, start, end, end_ref, predicted)
+    return _single_edit(edit, ref, start, end, end_ref, predicted)
+
+
+def _oncotator(
+    location: re.Match[str], start: int, end: int, ref_text: str, alt_text: str, predicted: bool
+) -> ProteinChange:
+    """The Oncotator ``N_M REF>ALT`` form as the HGVS change it means (common ends trimmed)."""
+    if end < start:
+        raise _Unreadable("a range must not end before its start")
+    span = end - start + 1
+    if ref_text:
+        ref_seq = _residues(ref_text, single=False)
+    elif location["ref"] is not None and location["end_ref"] is not None and span <= 2:
+        second = "" if span == 1 else _residues(location["end_ref"], True)
+        ref_seq = _residues(location["ref"], True) + second
+    else:
+        raise _Unreadable("the '>' form needs the reference residues")
+    if len(ref_seq) != span:
+        raise _Unreadable(f"{len(ref_seq)} reference residues for a range of {span}")
+    alt_seq = _residues(alt_text, single=False) if alt_text else ""
+    head = 0
+    while head < min(len(ref_seq), len(alt_seq)) and ref_seq[head] == alt_seq[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(ref_seq), len(alt_seq)) - head and ref_seq[-1 - tail] == alt_seq[-1 - tail]:
+        tail += 1
+    gone = ref_seq[head : len(ref_seq) - tail]
+    new = alt_seq[head : len(alt_seq) - tail]
+    first = start + head  # first changed residue
+    if not gone and not new:
+        return ProteinChange(ChangeKind.SYNONYMOUS, start, end, ref_seq[0], ref_seq[0], None, predicted)
+    if not gone:  # insertion between residues first-1 and first
+        if head == 0:
+            raise _Unreadable("an insertion before the first residue of the range cannot be placed")
+        before = ref_seq[head - 1]
+        after = ref_seq[head] if head < len(ref_seq) else None
+        return ProteinChange(ChangeKind.INFRAME_INSERTION, first - 1, first, before, new, after, predicted)
+    last = first + len(gone) - 1
+    last_ref = gone[-1] if last != first else None
+    if not new:
+        return ProteinChange(ChangeKind.INFRAME_DELETION, first, last, gone[0], None, last_ref, predicted)
+    if len(gone) == 1 and len(new) == 1:
+        kind = ChangeKind.NONSENSE if new == "*" else ChangeKind.MISSENSE
+        return ProteinChange(kind, first, first, gone, new, None, predicted)
+    return ProteinChange(ChangeKind.DELINS, first, last, gone[0], new, last_ref, predicted)
 
 
 def _range_edit(
-    edit: str, ref: str, start: int, end: int, end_ref: str | None, predicted: bool
+    edit: str, ref: str | None, start: int, end: int, end_ref: str | None, predicted: bool
 ) -> ProteinChange:
     lowered = edit.lower()
     if lowered == "del":
@@ -365,7 +424,7 @@ def _range_edit(
 
 
 def _single_edit(
-    edit: str, ref: str, start: int, end: int, end_ref: str | None, predicted: bool
+    edit: str, ref: str | None, start: int, end: int, end_ref: str | None, predicted: bool
 ) -> ProteinChange:
     lowered = edit.lower()
     if edit == "=":

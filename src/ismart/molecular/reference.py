@@ -33,9 +33,13 @@ __all__ = [
     "domain",
     "gene_key",
     "is_hotspot",
+    "itd_region",
+    "load_board_flags",
     "load_domains",
     "load_genes",
     "load_hotspots",
+    "load_variant_effects",
+    "mechanism",
 ]
 
 SCHEMA_VERSION = 1
@@ -239,3 +243,114 @@ def _hotspot_index() -> frozenset[tuple[str, int]]:
 def is_hotspot(gene: str, position: int) -> bool:
     """Is residue ``position`` of ``gene`` (HGNC symbol) a listed hotspot codon?"""
     return (gene.strip().upper(), position) in _hotspot_index()
+
+
+# --- variant_effects.yaml ----------------------------------------------------------------------
+
+
+class ItdRegion(_Data):
+    """Residues where an in-frame duplication, insertion or delins is an internal tandem duplication."""
+
+    gene: str = Field(min_length=1)
+    start: int = Field(ge=1)
+    end: int = Field(ge=1)
+    sources: list[str] = Field(min_length=1)
+    verified: bool
+    evidence: str = Field(min_length=1)
+
+
+class Mechanism(_Data):
+    genes: list[str] = Field(min_length=1)
+    mechanism: Literal["gain_of_function", "loss_of_function"]
+    sources: list[str] = Field(min_length=1)
+    verified: bool
+    evidence: str = Field(min_length=1)
+
+
+class VariantEffectFile(_Data):
+    schema_version: int
+    name: str
+    version: str
+    sources: dict[str, SourceRef]
+    itd_regions: list[ItdRegion]
+    mechanisms: list[Mechanism]
+
+    @model_validator(mode="after")
+    def _sources_known(self) -> Self:
+        cited = [e.sources for e in self.itd_regions] + [e.sources for e in self.mechanisms]
+        for sources in cited:
+            unknown = [s for s in sources if s not in self.sources]
+            if unknown:
+                raise ValueError(f"unknown source(s) {unknown}")
+        return self
+
+
+@cache
+def load_variant_effects() -> VariantEffectFile:
+    """``reference/variant_effects.yaml``, validated (cached)."""
+    return _validate(VariantEffectFile, "variant_effects.yaml")
+
+
+def itd_region(gene: str) -> ItdRegion | None:
+    """The ITD region of ``gene`` (HGNC symbol), if the reference data has one."""
+    symbol = gene.strip().upper()
+    return next((r for r in load_variant_effects().itd_regions if r.gene == symbol), None)
+
+
+@cache
+def mechanism(gene: str) -> str | None:
+    """``gain_of_function``, ``loss_of_function`` or None (not in the table)."""
+    symbol = gene.strip().upper()
+    for entry in load_variant_effects().mechanisms:
+        if symbol in entry.genes:
+            return entry.mechanism
+    return None
+
+
+# --- board_flags.yaml --------------------------------------------------------------------------
+
+
+class PathwayGenes(_Data):
+    """Genes of a sub-protocol's pathway that its documents do not list: REVIEW, pathway named."""
+
+    subprotocol: str = Field(min_length=1)
+    pathway: str = Field(min_length=1)
+    kind: Literal["variant", "fusion"]
+    side: Literal["five_prime", "three_prime"] | None = None
+    kinase_retained: bool = False  # the fusion must be reported as keeping the kinase domain
+    genes: list[str] = Field(min_length=1)
+    sources: list[str] = Field(min_length=1)
+    verified: bool
+
+
+class PublishedResistance(_Data):
+    gene: str = Field(min_length=1)
+    changes: list[str] = Field(min_length=1)
+    drug: str = Field(min_length=1)
+    subprotocol: str = Field(min_length=1)
+    sources: list[str] = Field(min_length=1)
+    verified: bool
+
+
+class BoardFlagFile(_Data):
+    schema_version: int
+    name: str
+    version: str
+    sources: dict[str, SourceRef]
+    pathways: list[PathwayGenes]
+    resistance: list[PublishedResistance]
+
+    @model_validator(mode="after")
+    def _sources_known(self) -> Self:
+        cited = [e.sources for e in self.pathways] + [e.sources for e in self.resistance]
+        for sources in cited:
+            unknown = [s for s in sources if s not in self.sources]
+            if unknown:
+                raise ValueError(f"unknown source(s) {unknown}")
+        return self
+
+
+@cache
+def load_board_flags() -> BoardFlagFile:
+    """``reference/board_flags.yaml``, validated (cached)."""
+    return _validate(BoardFlagFile, "board_flags.yaml")

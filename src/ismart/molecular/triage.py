@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from ismart.logic import Status
 from ismart.molecular import reference
-from ismart.molecular.matching import Hit, hits, resistance_hits
+from ismart.molecular.matching import Hit, hits, pathway_reviews, published_resistance, resistance_hits
 from ismart.molecular.profile import Alteration, Profile
 from ismart.protocol.model import AlterationRule, Protocol, ResistanceRule
 
@@ -40,6 +40,8 @@ class TriagedAlteration:
     supports: tuple[Support, ...]
     resistance: tuple[str, ...]
     field: str
+    raw: str | None = None  # as the laboratory or the dossier wrote it, beside the normalised name
+    vaf: float | None = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,9 @@ def triage(profile: Profile, protocol: Protocol) -> Triage:
     supports: dict[str, list[Support]] = {}
     flags: dict[str, list[str]] = {}
     by_sub: dict[str, list[Hit]] = {}
+    pathway_hits: dict[str, list[tuple[Alteration, str]]] = {}
+    for alt, _sp_id, flag in published_resistance(profile):
+        flags.setdefault(alt.field, []).append(flag)
     for sp in protocol.subprotocols:
         for criterion in sp.criteria:
             if isinstance(criterion.rule, AlterationRule):
@@ -95,6 +100,13 @@ def triage(profile: Profile, protocol: Protocol) -> Triage:
                             criterion.number,
                         )
                     )
+                if not by_sub.get(sp.id):  # nothing the rule names: open-list pathway genes, for the board
+                    for alt, why in pathway_reviews(profile, sp.id):
+                        pathway_hits.setdefault(sp.id, []).append((alt, why))
+                        supports.setdefault(alt.field, []).append(
+                            Support(sp.id, criterion.rule.pathway, "possible", why, "board_flags.yaml",
+                                    criterion.number)
+                        )  # fmt: skip
             elif isinstance(criterion.rule, ResistanceRule):
                 for alt, mutation in resistance_hits(profile, criterion.rule.mutations):
                     flags.setdefault(alt.field, []).append(
@@ -118,10 +130,21 @@ def triage(profile: Profile, protocol: Protocol) -> Triage:
                 tuple(dict.fromkeys(found)),
                 tuple(dict.fromkeys(flags.get(alt.field, []))),
                 alt.field,
+                alt.raw,
+                alt.vaf,
             )
         )
     triaged.sort(key=lambda t: (TIER_ORDER[t.tier], t.gene, t.name))
-    return Triage(tuple(triaged), _candidates(protocol, by_sub, flags))
+    candidates = _candidates(protocol, by_sub, flags)
+    status = {sp.id: sp.status for sp in protocol.subprotocols}
+    extra = tuple(
+        Candidate(
+            sp_id, status[sp_id], "possible", tuple(dict.fromkeys(a.name for a, _ in found)),
+            f"possible ({found[0][1]}); sub-protocol {status[sp_id].replace('_', ' ')}",
+        )
+        for sp_id, found in sorted(pathway_hits.items())
+    )  # fmt: skip
+    return Triage(tuple(triaged), candidates + extra)
 
 
 def _candidates(
@@ -131,9 +154,13 @@ def _candidates(
     ranked = []
     for sp_id, found in by_sub.items():
         best = min(found, key=lambda h: TIER_ORDER[h.tier])
-        names = tuple(dict.fromkeys(h.alteration.name for h in found if h.tier == best.tier))
+        # every candidate alteration of the sub-protocol, strongest first
+        ordered = sorted(found, key=lambda h: TIER_ORDER[h.tier])
+        names = tuple(dict.fromkeys(h.alteration.name for h in ordered))
         blockers = [f for h in found for f in flags.get(h.alteration.field, []) if sp_id in f]
-        resistant = [f for fl in flags.values() for f in fl if f"excludes {sp_id}" in f]
+        resistant = [
+            f for fl in flags.values() for f in fl if f"excludes {sp_id}" in f or f"against {sp_id} " in f
+        ]
         reason = f"{best.tier} ({best.why}); sub-protocol {status[sp_id].replace('_', ' ')}"
         if resistant or blockers:
             reason += "; " + "; ".join(dict.fromkeys(resistant + blockers))

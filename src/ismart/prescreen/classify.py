@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from ismart.dossier import CopyNumber, Fusion, Profiling, Variant
 from ismart.eligibility.status import Status
 from ismart.errors import DossierError
-from ismart.molecular.matching import hits
+from ismart.molecular.matching import hits, pathway_reviews
 from ismart.molecular.profile import build_profile
+from ismart.profiles.maf import SPLICE
 from ismart.protocol.model import AlterationRule, Protocol
 
 # Higher is better for the patient's match: MET beats REVIEW beats UNKNOWN beats no match.
@@ -44,9 +45,11 @@ class Judged:
 
 
 def variant_profiling(gene: str, hgvs_p: str | None, vclass: str | None, exon: int | None) -> Profiling:
-    return Profiling(
-        variants=[Variant(gene=gene, hgvs_p=hgvs_p or None, type=MAF_TYPES.get(vclass or ""), exon=exon)]
-    )
+    """A one-variant profile; a protein change that cannot be read is kept raw (then REVIEW, never lost)."""
+    kind = MAF_TYPES.get(vclass or "")
+    if hgvs_p and SPLICE.fullmatch(hgvs_p):  # vcf2maf's p.X125_splice: a splice variant, no protein change
+        hgvs_p, kind = None, "splice"
+    return Profiling(variants=[Variant(gene=gene, protein_raw=hgvs_p or None, type=kind, exon=exon)])
 
 
 def fusion_profiling(five: str, three: str, in_frame: bool | None) -> Profiling:
@@ -79,7 +82,11 @@ class Classifier:
             for sp, rule in self.rules.items():
                 found = [RANK[h.status] for h in hits(profile, rule.matches)] if rule else []
                 ranks[sp] = max(found, default=NO_MATCH)
+                if ranks[sp] < RANK[Status.REVIEW] and any(pathway_reviews(profile, sp)):
+                    ranks[sp] = RANK[Status.REVIEW]  # an open-list pathway gene: for the board
             first = profile.alterations[0] if profile.alterations else None
-            judged = Judged(ranks, first.name if first else "")
+            unread = next((a for a in profile.alterations if a.unreadable), None)
+            error = f"{unread.gene}: {unread.unreadable}" if unread is not None else None
+            judged = Judged(ranks, first.name if first else "", error)
         self._seen[key] = judged
         return judged

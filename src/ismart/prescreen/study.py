@@ -22,15 +22,69 @@ from pathlib import Path
 import polars as pl
 
 from ismart.errors import ProfileFileError
-from ismart.prescreen.classify import Classifier, cna_profiling, fusion_profiling, variant_profiling
+from ismart.prescreen.classify import (
+    NO_MATCH,
+    Classifier,
+    Judged,
+    cna_profiling,
+    fusion_profiling,
+    variant_profiling,
+)
+from ismart.profiles.maf import NON_PROTEIN, PROTEIN_COLUMNS
 from ismart.protocol.model import Protocol
 
+SEP = "\x1f"  # joins the parts of an alteration key; a unit separator never appears in a cell
 CNA_CALLS = {-2: "homozygous_deletion", -1: "heterozygous_deletion", 1: "gain", 2: "amplification"}
 Progress = Callable[[str], None]
 
 
 def _scan(path: Path) -> pl.LazyFrame:
     return pl.scan_csv(path, separator="\t", comment_prefix="#", infer_schema=False, quote_char=None)
+
+
+def check_rows(path: Path) -> None:
+    """Every row has as many tab-separated cells as the header, else an error naming the first line
+    that does not (a ragged row, a file cut mid-line): a cut file is never read as a shorter cohort."""
+    try:
+        lines = (
+            pl.scan_csv(
+                path,
+                separator="\x01",
+                has_header=False,
+                new_columns=["line"],
+                comment_prefix="#",
+                quote_char=None,
+                infer_schema=False,
+            )
+            .filter(pl.col("line").is_not_null() & (pl.col("line").str.strip_chars("\r") != ""))
+            .select(
+                pl.col("line").str.strip_chars_end("\r").str.count_matches("\t", literal=True).alias("tabs")
+            )
+            .collect(engine="streaming")["tabs"]
+        )
+    except pl.exceptions.ComputeError:  # a cell holding the probe's separator byte: check line by line
+        _name_ragged_line(path)
+        return
+    if lines.is_empty() or lines.n_unique() == 1:
+        return
+    _name_ragged_line(path)
+
+
+def _name_ragged_line(path: Path) -> None:
+    expected: int | None = None
+    with open(path, encoding="utf-8", errors="replace", newline="") as handle:
+        for number, raw in enumerate(handle, 1):
+            text = raw.rstrip("\r\n")
+            if not text or text.startswith("#"):
+                continue
+            cells = text.count("\t") + 1
+            if expected is None:
+                expected = cells
+            elif cells != expected:
+                what = "the file ends inside this row" if not raw.endswith("\n") else "a ragged row"
+                raise ProfileFileError(
+                    str(path), number, f"{cells} tab-separated columns, the header has {expected} ({what})"
+                )
 
 
 def _need(path: Path, frame: pl.LazyFrame, columns: list[str]) -> None:
@@ -46,10 +100,19 @@ def _mutations(study: Path) -> pl.LazyFrame | None:
         return None
     frames = []
     for path in files:
+        check_rows(path)
         frame = _scan(path)
         names = frame.collect_schema().names()
-        protein = "HGVSp_Short" if "HGVSp_Short" in names else "HGVSp"
-        _need(path, frame, ["Tumor_Sample_Barcode", "Hugo_Symbol", protein, "Variant_Classification"])
+        _need(path, frame, ["Tumor_Sample_Barcode", "Hugo_Symbol"])
+        proteins = [c for c in PROTEIN_COLUMNS if c in names]
+        if not proteins:
+            raise ProfileFileError(str(path), 1, f"no protein-change column ({', '.join(PROTEIN_COLUMNS)})")
+        blank = pl.lit(None, dtype=pl.String)
+        protein = pl.coalesce([pl.col(c).str.strip_chars().replace("", None) for c in proteins])
+        vclass = pl.col("Variant_Classification") if "Variant_Classification" in names else blank
+        frame = frame.filter(  # intronic, UTR, flanking, intergenic and RNA rows are not protein changes
+            vclass.is_null() | ~vclass.str.to_lowercase().is_in(list(NON_PROTEIN))
+        )
         exon = (
             pl.col("Exon_Number").str.extract(r"^(\d+)").cast(pl.Int64)
             if "Exon_Number" in names
@@ -61,12 +124,13 @@ def _mutations(study: Path) -> pl.LazyFrame | None:
                 pl.concat_str(
                     [
                         pl.lit("v"),
-                        pl.col("Hugo_Symbol"),
-                        pl.col(protein).fill_null(""),
-                        pl.col("Variant_Classification").fill_null(""),
+                        *(  # a cell can never split the key
+                            e.fill_null("").str.replace_all(SEP, "", literal=True)
+                            for e in (pl.col("Hugo_Symbol"), protein, vclass)
+                        ),
                         exon.cast(pl.String).fill_null(""),
                     ],
-                    separator="|",
+                    separator=SEP,
                 ).alias("akey"),
             )
         )
@@ -84,6 +148,7 @@ def _fusions(study: Path) -> pl.LazyFrame | None:
         .otherwise(pl.lit(""))
     )
     if sv.exists():
+        check_rows(sv)
         frame = _scan(sv)
         _need(sv, frame, ["Sample_Id", "Site1_Hugo_Symbol", "Site2_Hugo_Symbol"])
         names = frame.collect_schema().names()
@@ -96,6 +161,7 @@ def _fusions(study: Path) -> pl.LazyFrame | None:
             ),
         )
     elif legacy.exists():
+        check_rows(legacy)
         frame = _scan(legacy)
         _need(legacy, frame, ["Tumor_Sample_Barcode", "Fusion"])
         names = frame.collect_schema().names()
@@ -110,7 +176,7 @@ def _fusions(study: Path) -> pl.LazyFrame | None:
         return None
     return frame.filter(pl.col("five").is_not_null() & pl.col("three").is_not_null()).select(
         "sample_id",
-        pl.concat_str([pl.lit("f"), "five", "three", in_frame], separator="|").alias("akey"),
+        pl.concat_str([pl.lit("f"), "five", "three", in_frame], separator=SEP).alias("akey"),
     )
 
 
@@ -118,6 +184,7 @@ def _cna(study: Path) -> pl.LazyFrame | None:
     path = study / "data_cna.txt"
     if not path.exists():
         return None
+    check_rows(path)
     frame = _scan(path)
     names = frame.collect_schema().names()
     if "Hugo_Symbol" not in names:
@@ -130,16 +197,21 @@ def _cna(study: Path) -> pl.LazyFrame | None:
     value = pl.col("Value").str.strip_chars().cast(pl.Int64, strict=False)
     return long.filter(value.is_in(list(CNA_CALLS))).select(
         "sample_id",
-        pl.concat_str([pl.lit("c"), pl.col("Hugo_Symbol"), value.cast(pl.String)], separator="|").alias(
+        pl.concat_str([pl.lit("c"), pl.col("Hugo_Symbol"), value.cast(pl.String)], separator=SEP).alias(
             "akey"
         ),
     )
 
 
 def _judge_key(classifier: Classifier, akey: str) -> tuple[dict[str, int], str, str | None]:
-    kind, *parts = akey.split("|")
+    kind, *parts = akey.split(SEP)
     if kind == "v":
         gene, hgvs_p, vclass, exon = parts
+        if not gene.strip():
+            judged = Judged(
+                {sp: NO_MATCH for sp in classifier.rules}, "", "a mutation row without Hugo_Symbol"
+            )
+            return judged.ranks, judged.name, judged.error
         profiling = variant_profiling(gene, hgvs_p, vclass, int(exon) if exon else None)
     elif kind == "f":
         five, three, frame = parts
@@ -195,6 +267,7 @@ def prescreen(study: Path, protocol: Protocol, progress: Progress | None = None)
     per_sample = joined.group_by("sample_id").agg(
         *[pl.col(f"r_{s}").max() for s in ids],
         *[pl.col("name").filter(pl.col(f"r_{s}") == 3).unique().sort().alias(f"n_{s}") for s in ids],
+        *[pl.col("name").filter(pl.col(f"r_{s}") == 2).unique().sort().alias(f"m_{s}") for s in ids],
         pl.col("error").drop_nulls().unique().alias("errors"),
     )
     samples = _samples(study)
@@ -215,6 +288,12 @@ def _finish(per_sample: pl.DataFrame, ids: list[str]) -> pl.DataFrame:
         pl.concat_list(
             [
                 pl.when(pl.col(f"r_{s}") == 3).then(pl.lit(f"{s}: ") + pl.col(f"n_{s}").list.join(", "))
+                for s in ids
+            ]
+            + [  # rows for review list the alterations to review
+                pl.when(pl.col(f"r_{s}") == 2).then(
+                    pl.lit(f"{s} (review): ") + pl.col(f"m_{s}").list.join(", ")
+                )
                 for s in ids
             ]
         )

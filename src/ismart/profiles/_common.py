@@ -134,20 +134,22 @@ def integer(path: str, line: int, what: str, text: str) -> int:
     return int(text)
 
 
-def protein_change(path: str, line: int, text: str | None) -> str | None:
-    """An HGVS protein change normalised to 1-letter form (``p.G12D``), without a reference prefix.
+def protein_change(path: str, line: int, text: str | None) -> tuple[str | None, str | None]:
+    """``(normalised, raw)``: an HGVS protein change in 1-letter form (``p.G12D``) and the text as written.
 
     ``text`` may carry a transcript or protein prefix (``ENSP00000256078.5:p.Gly12Asp``) and URL-encoded
-    characters (VEP writes ``=`` as ``%3D`` in VCF); an unreadable change is a ProfileFileError.
+    characters (VEP writes ``=`` as ``%3D`` in VCF). A change that cannot be read is not an error of the
+    file: it is returned as ``(None, raw)``, so the row is kept and shown raw for review, and the other
+    rows of the sample are unaffected.
     """
     if text is None or is_missing(text):
-        return None
+        return None, None
     decoded = unquote(text.strip())
     body = decoded.rsplit(":", 1)[-1]
     try:
-        return parse_protein_change(body).normalized()
-    except HgvsError as exc:
-        raise ProfileFileError(path, line, str(exc)) from None
+        return parse_protein_change(body).normalized(), decoded
+    except HgvsError:
+        return None, decoded
 
 
 def coding_change(text: str | None) -> str | None:

@@ -290,9 +290,9 @@ def _one_per_gene(annotations: list[_Annotation]) -> list[_Annotation]:
 
 
 def _variant(record: vcfpy.Record, annotation: _Annotation, index: int, ctx: _Context) -> Variant | None:
-    hgvs_p = protein_change(ctx.path, ctx.line, annotation.hgvs_p)
+    hgvs_p, raw = protein_change(ctx.path, ctx.line, annotation.hgvs_p)
     mapped = next((word for word, terms in _TYPES if terms & set(annotation.terms)), None)
-    if hgvs_p is None and mapped is None:
+    if raw is None and mapped is None:
         return None
     exon = exon_number(ctx.path, ctx.line, annotation.exon)
     kind = mapped or (annotation.terms[0] if annotation.terms else None)
@@ -300,7 +300,8 @@ def _variant(record: vcfpy.Record, annotation: _Annotation, index: int, ctx: _Co
         kind = "ITD"
     return build(
         Variant, ctx.path, ctx.line,
-        gene=annotation.gene, hgvs_p=hgvs_p, hgvs_c=coding_change(annotation.hgvs_c), type=kind,
+        gene=annotation.gene, hgvs_p=hgvs_p, protein_raw=raw, hgvs_c=coding_change(annotation.hgvs_c),
+        type=kind,
         exon=exon, vaf=_vaf(record, ctx, index),
     )  # fmt: skip
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from ismart.eligibility.context import Context
 from ismart.eligibility.status import Outcome, Status
-from ismart.molecular.matching import hits, resistance_hits
+from ismart.molecular.matching import hits, pathway_reviews, resistance_hits
 from ismart.protocol.model import AlterationRule, ResistanceRule
 
 _RANK = {Status.MET: 0, Status.REVIEW: 1, Status.UNKNOWN: 2}
@@ -37,6 +37,11 @@ def alteration(rule: AlterationRule, ctx: Context) -> Outcome:
             for h in found
         ],
     }
+    # Pathway genes the documents do not list ("including but not limited to"): REVIEW, not NOT_MET.
+    open_list = list(pathway_reviews(profile, ctx.subprotocol.id))
+    if open_list and (not found or found[0].status is Status.UNKNOWN):
+        names = sorted({f"{alt.name} ({why})" for alt, why in open_list})
+        return Outcome(Status.REVIEW, "possible match, board to judge: " + "; ".join(names), evidence)
     if not found:
         return Outcome(Status.NOT_MET, f"no alteration fits the {rule.pathway} rule", evidence)
     best = found[0].status
