@@ -281,6 +281,7 @@ class Medication(_Section):
     name: str
     route: str | None = None
     required_during_study: bool | None = None
+    use: Literal["regular", "as_needed", "procedure"] | None = None  # absent: regular
 
 
 class Diet(_Section):

@@ -272,6 +272,8 @@ class PriorTreatmentRule(_Data):
 class ProhibitedMedicationRule(_Data):
     type: Literal["prohibited_medication"]
     classes: list[str]
+    review_classes: list[str] = []  # classes the documents leave open: REVIEW with `reading`
+    reading: str | None = None
 
 
 class DietRule(_Data):

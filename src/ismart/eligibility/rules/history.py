@@ -322,47 +322,108 @@ def prior_treatment(rule: PriorTreatmentRule, ctx: Context) -> Outcome:
 
 
 # One medication line may name a combination ("trimethoprim/sulfamethoxazole", "x and y").
-_SEVERAL = re.compile(r"\s*(?:\+|/|,|;|\band\b|\bwith\b)\s*", re.IGNORECASE)
+_SEVERAL = re.compile(r"\s*(?:\+|/|,|;|&|\b(?:and|with|plus|und|en|et|och|og)\b)\s*", re.IGNORECASE)
+_USE_WORDS = {"as_needed": "as needed", "procedure": "for a procedure"}
 
 
-def _classify(name: str, ctx: Context, classes: set[str]) -> tuple[str, str] | None:
-    """('flagged' | 'exempt' | 'unknown', description) for one drug name, or None if allowed."""
-    entry = ctx.options.medications.match(name)
+def substances(line: str) -> list[str]:
+    """The substances one medication or therapy line names, split at "+", "/", "and", "und", ...
+
+    Each part of a fixed combination ("trimethoprim/sulfamethoxazole") is in the table itself.
+    """
+    parts = [p.strip() for p in _SEVERAL.split(line)]
+    return [p for p in parts if p and re.search(r"[A-Za-z]", p)]
+
+
+def _not_recognised(part: str, ctx: Context) -> str:
+    guess = ctx.options.medications.suggest(part)
+    return f"not recognised: {part!r}" + (f" (did you mean {guess}?)" if guess else "")
+
+
+def _medication_part(
+    part: str, use: str, required: bool | None, rule: ProhibitedMedicationRule, ctx: Context
+) -> Outcome | None:
+    """The verdict on one substance of a medication line, or None when it is allowed."""
+    table = ctx.options.medications
+    entry = table.match(part)
     if entry is None:
-        return "unknown", name
-    hit = sorted(set(entry.classes) & classes)
-    if not hit:
-        return None
-    own = {d.lower() for d in ctx.subprotocol.drugs + ctx.subprotocol.intrathecal}
-    if entry.name.lower() in own:
-        return "exempt", f"{entry.name} (study drug)"
-    return "flagged", f"{name}: {', '.join(hit)}"
+        return Outcome(Status.UNKNOWN, _not_recognised(part, ctx), {}, (f"what {part!r} is (generic name)",))
+    near = table.near_forbidden(part, [*rule.classes, *rule.review_classes])
+    if near:
+        word, drug = near[0]
+        return Outcome(
+            Status.UNKNOWN,
+            f"{part!r}: {word!r} is not recognised and is close to {drug} (forbidden class)",
+            {},
+            (f"what {word!r} in {part!r} is",),
+        )
+    hit = [c for c in entry.classes if c in rule.classes]
+    cited = ", ".join(f"{c} [{entry.sources[c]}]" for c in hit)
+    if hit:
+        own = {d.lower() for d in ctx.subprotocol.drugs + ctx.subprotocol.intrathecal}
+        if entry.name.lower() in own:
+            return Outcome(Status.MET, f"{entry.name} (study drug)", {})
+        if use != "regular":
+            return Outcome(
+                Status.REVIEW,
+                f"{part} ({entry.name}) given only {_USE_WORDS[use]}: {cited}; "
+                "investigator and sponsor to judge",
+                {},
+            )
+        text = f"{part}: {cited}" if _key_name(part) == entry.name else f"{part} ({entry.name}): {cited}"
+        if required is False:
+            text += " (can be stopped: stop it before C1D1)"
+        return Outcome(Status.NOT_MET, text, {})
+    review = [c for c in entry.classes if c in rule.review_classes]
+    if review:
+        cited = ", ".join(f"{c} [{entry.sources[c]}]" for c in review)
+        return Outcome(
+            Status.REVIEW,
+            f"{part} ({entry.name}): {cited}; not named by the protocol: investigator and sponsor to judge",
+            {},
+        )
+    return None
+
+
+def _key_name(part: str) -> str:
+    return " ".join(part.lower().split())
 
 
 def prohibited_medication(rule: ProhibitedMedicationRule, ctx: Context) -> Outcome:
     meds = ctx.dossier.current_medications
     if meds is None:
         return Outcome(Status.UNKNOWN, "current medications not given", {}, ("current_medications",))
-    found: dict[str, list[str]] = {"flagged": [], "exempt": [], "unknown": []}
+    parts: list[Outcome] = []
     for med in meds:
-        for part in filter(None, (p.strip() for p in _SEVERAL.split(med.name))):
-            verdict = _classify(part, ctx, set(rule.classes))
-            if verdict is None:
-                continue
-            kind, text = verdict
-            if kind == "flagged" and med.required_during_study is False:
-                text += " (can be stopped: stop it before C1D1)"
-            found[kind].append(text)
+        for part in substances(med.name):
+            verdict = _medication_part(part, med.use or "regular", med.required_during_study, rule, ctx)
+            if verdict is not None:
+                parts.append(verdict)
+    table = ctx.options.medications
     evidence: dict[str, Any] = {
-        "checked": [m.name for m in meds],
+        "checked": [m.name if not m.use else f"{m.name} ({m.use})" for m in meds],
         "forbidden_classes": rule.classes,
-        "table": f"ismart medication table {ctx.options.medications.version}",
-        "not_in_table": found["unknown"],
-        "study_drugs_exempt": found["exempt"],
+        "table": f"ismart medication table {table.version}",
+        "not_recognised": [p.summary for p in parts if p.status is Status.UNKNOWN],
+        "study_drugs_exempt": [p.summary for p in parts if p.status is Status.MET],
     }
-    if found["flagged"]:
-        return Outcome(Status.NOT_MET, "; ".join(found["flagged"]), evidence)
-    return Outcome(Status.MET, f"none of {len(meds)} current medication(s) is in a forbidden class", evidence)
+    if rule.review_classes:
+        evidence["review_classes"] = rule.review_classes
+    if rule.reading:
+        evidence["reading"] = rule.reading
+    cited = sorted({src for p in parts for src in re.findall(r"\[(\w+)\]", p.summary)})
+    if cited:
+        evidence["sources"] = {src: table.sources[src].title for src in cited if src in table.sources}
+    blocking = [p for p in parts if p.status is not Status.MET]
+    if not blocking:
+        return Outcome(
+            Status.MET, f"none of {len(meds)} current medication(s) is in a forbidden class", evidence
+        )
+    result = all_of(blocking)
+    order = (Status.NOT_MET, Status.UNKNOWN, Status.REVIEW)
+    summary = "; ".join(p.summary for s in order for p in blocking if p.status is s)
+    missing = tuple(m for p in blocking for m in p.missing)
+    return Outcome(result.status, summary, evidence, missing)
 
 
 def diet(rule: DietRule, ctx: Context) -> Outcome:
