@@ -281,11 +281,22 @@ def post_hsct_immunosuppression(rule: ImmunosuppressionRule, ctx: Context) -> Ou
     return all_of(parts)
 
 
-def _given(therapies: list[PriorTherapy], agent: str) -> list[PriorTherapy]:
-    return [t for t in therapies if t.agent.strip().lower() == agent.lower()]
+def therapy_agents(therapy: PriorTherapy, ctx: Context) -> tuple[set[str], list[str]]:
+    """The INNs a prior-therapy line names (brands, spellings, combinations) and the parts not recognised."""
+    known: set[str] = set()
+    unknown: list[str] = []
+    for part in substances(therapy.agent):
+        entry = ctx.options.medications.match(part)
+        if entry is None:
+            unknown.append(part)
+        else:
+            known.add(entry.name)
+    return known, unknown
 
 
 def _overlap(a: PriorTherapy, b: PriorTherapy) -> bool | None:
+    if a is b:
+        return True  # one line naming both ("dasatinib + venetoclax")
     if a.regimen and b.regimen and a.regimen.strip().lower() == b.regimen.strip().lower():
         return True
     if None in (a.first_dose, a.last_dose, b.first_dose, b.last_dose):
@@ -298,16 +309,38 @@ def prior_treatment(rule: PriorTreatmentRule, ctx: Context) -> Outcome:
     history = ctx.dossier.prior_therapy
     if history is None:
         return Outcome(Status.UNKNOWN, "prior therapy not given", {}, ("prior_therapy",))
-    given = {agent: _given(history, agent) for agent in rule.agents}
-    evidence = {"agents": rule.agents, "given": [a for a, ts in given.items() if ts]}
+    wanted = [a.lower() for a in rule.agents]
+    given: dict[str, list[PriorTherapy]] = {a: [] for a in wanted}
+    unrecognised: list[str] = []
+    for therapy in history:
+        known, unknown = therapy_agents(therapy, ctx)
+        unrecognised += unknown
+        for agent in wanted:
+            if agent in known:
+                given[agent].append(therapy)
+    evidence: dict[str, Any] = {
+        "agents": rule.agents,
+        "given": [a for a, ts in given.items() if ts],
+        "read_as": {t.agent: sorted(therapy_agents(t, ctx)[0]) for t in history},
+    }
+    unclear = None
+    if unrecognised:
+        evidence["not_recognised"] = unrecognised
+        unclear = Outcome(
+            Status.UNKNOWN,
+            "; ".join(_not_recognised(u, ctx) for u in unrecognised),
+            evidence,
+            tuple(f"what prior therapy {u!r} is (generic name)" for u in unrecognised),
+        )
     if not rule.combination:
         used = [a for a, ts in given.items() if ts]
         if used:
-            return Outcome(Status.NOT_MET, f"previously treated with {', '.join(used)}", evidence)
-        return Outcome(Status.MET, f"no previous {', '.join(rule.agents)}", evidence)
+            lines = ", ".join(dict.fromkeys(t.agent for a in used for t in given[a]))
+            return Outcome(Status.NOT_MET, f"previously treated with {', '.join(used)} ({lines})", evidence)
+        return unclear or Outcome(Status.MET, f"no previous {', '.join(rule.agents)}", evidence)
     if not all(given.values()):
-        return Outcome(Status.MET, f"{' + '.join(rule.agents)} never given together", evidence)
-    first, second = (given[a] for a in rule.agents[:2])
+        return unclear or Outcome(Status.MET, f"{' + '.join(rule.agents)} never given together", evidence)
+    first, second = (given[a] for a in wanted[:2])
     verdicts = {_overlap(a, b) for a in first for b in second}
     if True in verdicts:
         return Outcome(Status.NOT_MET, f"{' + '.join(rule.agents)} given in combination", evidence)
@@ -318,7 +351,7 @@ def prior_treatment(rule: PriorTreatmentRule, ctx: Context) -> Outcome:
             evidence,
             (f"first and last dose dates of {' and '.join(rule.agents)}",),
         )
-    return Outcome(Status.MET, f"{' and '.join(rule.agents)} given separately", evidence)
+    return unclear or Outcome(Status.MET, f"{' and '.join(rule.agents)} given separately", evidence)
 
 
 # One medication line may name a combination ("trimethoprim/sulfamethoxazole", "x and y").

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 from ismart.dossier import PriorTherapy
 from ismart.eligibility.context import Context
+from ismart.eligibility.rules.history import therapy_agents
 from ismart.eligibility.status import Outcome, Status, all_of
 from ismart.eligibility.windows import (
     DAY_CONVENTION,
@@ -42,14 +44,31 @@ def _days(moment: date | datetime, days: int) -> date:
     return as_date(moment) + timedelta(days=days)
 
 
-def _is_short(rule: ChemotherapyWashoutRule, therapy: PriorTherapy) -> bool:
-    agent = therapy.agent.strip().lower().removeprefix("6-")
-    route = (therapy.route or "").lower()
-    return (
-        agent in rule.short_agents
-        or (agent in rule.short_oral_only and route in ("oral", "po"))
-        or therapy.therapy_class in rule.short_classes
-    )
+_ORAL = re.compile(
+    r"^(?:oral(?:ly)?|p\.?\s*o\.?|per\s*os|peroral(?:t|ly)?|by mouth|enteral|oraal|oralement)$"
+)
+_INTRATHECAL = re.compile(r"^(?:i\.?\s*t\.?|i\.?\s*th\.?|intrat(?:h)?e[ck]al|intrathécal)\b")
+
+
+def route_of(text: str | None) -> str | None:
+    """'oral', 'intrathecal' or the route as written ("per os", "po" and "IT (triple)" included)."""
+    if text is None:
+        return None
+    plain = " ".join(text.strip().lower().split())
+    if _ORAL.match(plain):
+        return "oral"
+    if _INTRATHECAL.match(plain):
+        return "intrathecal"
+    return plain
+
+
+def _is_short(rule: ChemotherapyWashoutRule, therapy: PriorTherapy, agents: set[str]) -> bool:
+    """One of the 48-hour exceptions: a recognised agent decides by its INN, whatever class the
+    site tagged it with; only an unrecognised agent falls back to the class tag (steroid)."""
+    if agents:
+        oral = route_of(therapy.route) == "oral"
+        return agents <= set(rule.short_agents) | (set(rule.short_oral_only) if oral else set())
+    return therapy.therapy_class in rule.short_classes
 
 
 def washout_chemotherapy(rule: ChemotherapyWashoutRule, ctx: Context) -> Outcome:
@@ -58,10 +77,12 @@ def washout_chemotherapy(rule: ChemotherapyWashoutRule, ctx: Context) -> Outcome
         return _unknown("prior therapy not given", "prior_therapy")
     parts: list[Outcome] = []
     for i, t in enumerate(history):
-        if rule.intrathecal_exempt and (t.route or "").lower() in ("intrathecal", "it"):
+        if rule.intrathecal_exempt and route_of(t.route) == "intrathecal":
             continue
-        short = _is_short(rule, t)
-        if not short and t.therapy_class not in ("chemotherapy", None):
+        agents = therapy_agents(t, ctx)[0]
+        short = _is_short(rule, t, agents)
+        mistagged_steroid = t.therapy_class in rule.short_classes and bool(agents)
+        if not short and t.therapy_class not in ("chemotherapy", None) and not mistagged_steroid:
             continue
         if t.last_dose is None:
             parts.append(_unknown(f"{t.agent}: last dose not given", f"prior_therapy[{i}].last_dose"))
