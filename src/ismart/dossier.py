@@ -314,7 +314,6 @@ _LAB_UNIT_CHECKS = {
     "bilirubin_direct": calculators.bilirubin_mg_dl,
     "bilirubin_total": calculators.bilirubin_mg_dl,
 }
-_ENZYME_UNITS = {"u/l", "iu/l"}
 _MUST_BE_POSITIVE = {"creatinine", "gfr_measured"}
 _GFR_UNITS = {"ml/min/1.73m2", "ml/min/1.73m²", "ml/min/1.73 m2"}
 
@@ -331,8 +330,8 @@ def _check_lab(index: int, lab: Lab) -> None:
             _LAB_UNIT_CHECKS[lab.test](1.0, lab.unit)
         except ValueError as exc:
             raise DossierError(f"{field}.unit", str(exc)) from None
-    elif lab.test in ("alt", "ast") and unit not in _ENZYME_UNITS:
-        raise DossierError(f"{field}.unit", f"{lab.test} must be in U/L, not {lab.unit!r}")
+    elif lab.test in ("alt", "ast") and not calculators.is_enzyme_unit(lab.unit):
+        raise DossierError(f"{field}.unit", f"{lab.test} must be in U/L or µkat/L, not {lab.unit!r}")
     elif lab.test == "gfr_measured" and unit not in {u.replace(" ", "") for u in _GFR_UNITS}:
         raise DossierError(f"{field}.unit", f"gfr_measured must be in mL/min/1.73m2, not {lab.unit!r}")
     if lab.value < 0 or (lab.value == 0 and lab.test in _MUST_BE_POSITIVE):
