@@ -246,6 +246,8 @@ class LvefRule(_Data):
 class QtcRule(_Data):
     type: Literal["qtc"]
     max_ms: float
+    site_tolerance_ms: float | None = None  # ismart reading: reported vs recomputed QTcF
+    reading: str | None = None
 
 
 class PregnancyRule(_Data):

@@ -15,6 +15,7 @@ from ismart.eligibility.windows import (
     add_months,
     as_date,
     clear_date_after_hours,
+    possibly_over_from,
     waiting,
 )
 from ismart.protocol.model import (
@@ -485,4 +486,5 @@ def diet(rule: DietRule, ctx: Context) -> Outcome:
         what=f"{rule.window_hours} h without grapefruit etc.",
         evidence=evidence,
         window_end=end if hasattr(last, "hour") else None,
+        possibly_from=possibly_over_from(last, rule.window_hours),
     )

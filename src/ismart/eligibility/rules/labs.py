@@ -368,22 +368,22 @@ def qtc(rule: QtcRule, ctx: Context) -> Outcome:
         parts.append(
             Outcome(Status.UNKNOWN, "arrhythmia not stated", {}, ("cardiac.significant_arrhythmia",))
         )
-    value: float | None = None
     evidence: dict[str, Any] = {"qtcf_limit_ms": rule.max_ms}
+    computed: float | None = None
     if ecg is not None and ecg.qt_ms is not None and (ecg.heart_rate_bpm or ecg.rr_ms):
         rr = None if ecg.heart_rate_bpm else ecg.rr_ms
-        value = calculators.qtcf(ecg.qt_ms, heart_rate_bpm=ecg.heart_rate_bpm, rr_ms=rr)
+        computed = calculators.qtcf(ecg.qt_ms, heart_rate_bpm=ecg.heart_rate_bpm, rr_ms=rr)
         evidence.update(
             qt_ms=ecg.qt_ms,
             heart_rate_bpm=ecg.heart_rate_bpm,
             rr_ms=ecg.rr_ms,
-            qtcf_ms=round(value, 1),
+            qtcf_ms=round(computed, 1),
             qtcf_formula="Fridericia QT / RR^(1/3)",
         )
-    elif ecg is not None and ecg.qtcf_ms is not None:
-        value = ecg.qtcf_ms
-        evidence.update(qtcf_ms=value, qtcf_formula="as reported by the site")
-    if value is None or ecg is None:
+    reported = ecg.qtcf_ms if ecg is not None else None
+    if reported is not None:
+        evidence["qtcf_reported_ms"] = reported
+    if ecg is None or (computed is None and reported is None):
         parts.append(
             Outcome(
                 Status.UNKNOWN,
@@ -392,17 +392,42 @@ def qtc(rule: QtcRule, ctx: Context) -> Outcome:
                 ("cardiac.ecg (QT and heart rate, or QTcF)",),
             )
         )
-    else:
-        stale = assessment_date(ctx, ecg.date, "ECG", "cardiac.ecg.date")
-        if stale is not None:
-            parts.append(stale)
-        else:
-            ok = value <= rule.max_ms
-            parts.append(
-                decided(
-                    ok,
-                    f"QTcF {value:.1f} ms ({'within' if ok else 'above'} {rule.max_ms:g})",
-                    {**evidence, "ecg_date": str(ecg.date)},
-                )
-            )
+        return all_of(parts)
+    stale = assessment_date(ctx, ecg.date, "ECG", "cardiac.ecg.date")
+    if stale is not None:
+        parts.append(stale)
+        return all_of(parts)
+    evidence["ecg_date"] = str(ecg.date)
+    parts.append(_qtcf_verdict(rule, computed, reported, evidence))
     return all_of(parts)
+
+
+def _qtcf_verdict(
+    rule: QtcRule, computed: float | None, reported: float | None, evidence: dict[str, Any]
+) -> Outcome:
+    limit = rule.max_ms
+    if computed is None or reported is None:
+        value = computed if computed is not None else reported
+        assert value is not None
+        if computed is None:
+            evidence["qtcf_formula"] = "as reported by the site"
+        ok = value <= limit
+        return decided(ok, f"QTcF {value:.1f} ms ({'within' if ok else 'above'} {limit:g})", evidence)
+    tolerance = rule.site_tolerance_ms
+    if rule.reading:
+        evidence["qtcf_reading"] = rule.reading
+    both = f"QTcF reported {reported:g} ms, recomputed {computed:.1f} ms"
+    if computed > limit and reported > limit:
+        return Outcome(Status.NOT_MET, f"{both}: both above {limit:g}", evidence)
+    if (computed > limit) != (reported > limit):
+        return Outcome(
+            Status.REVIEW, f"{both}: on either side of {limit:g}; investigator to read the ECG", evidence
+        )
+    if tolerance is not None and abs(computed - reported) > tolerance:
+        return Outcome(
+            Status.REVIEW,
+            f"{both}: {abs(computed - reported):.1f} ms apart (ismart tolerance {tolerance:g} ms); "
+            "investigator to read the ECG",
+            evidence,
+        )
+    return Outcome(Status.MET, f"{both}: both within {limit:g}", evidence)

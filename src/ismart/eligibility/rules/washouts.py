@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
+from ismart import calculators
 from ismart.dossier import PriorTherapy
 from ismart.eligibility.context import Context
 from ismart.eligibility.rules.history import therapy_agents
@@ -16,6 +18,7 @@ from ismart.eligibility.windows import (
     add_months,
     as_date,
     clear_date_after_hours,
+    possibly_over_from,
     waiting,
 )
 from ismart.protocol.model import (
@@ -103,6 +106,7 @@ def washout_chemotherapy(rule: ChemotherapyWashoutRule, ctx: Context) -> Outcome
                     what=f"{t.agent} ({rule.short_hours} h)",
                     evidence=evidence,
                     window_end=window_end,
+                    possibly_from=possibly_over_from(t.last_dose, rule.short_hours),
                 )
             )
             continue
@@ -183,16 +187,44 @@ def _class_window(rule: ClassWashoutRule, t: PriorTherapy, c1d1: date | None, i:
             f"{t.agent}: {rule.days} d not yet over and half-life not given",
             f"prior_therapy[{i}].half_life_days",
         )
-    hours = min(rule.days * 24.0, rule.half_lives * t.half_life_days * 24.0)
+    window = calculators.exact(rule.half_lives) * calculators.exact(t.half_life_days)
+    if window >= rule.days:
+        evidence[f"{t.agent}_window"] = (
+            f"min({rule.days} d, {rule.half_lives:g} x {t.half_life_days:g} d) = {rule.days} d"
+        )
+        return waiting(c1d1, upper, what=f"{t.agent} ({rule.days} d)", evidence=evidence)
+    whole = math.ceil(window)
     evidence.update(
         {
             f"{t.agent}_half_life_days": t.half_life_days,
-            f"{t.agent}_window": f"min({rule.days} d, {rule.half_lives:g} x half-life) = {hours:g} h",
-            "hour_convention": HOUR_CONVENTION_DATE,
+            f"{t.agent}_window": (
+                f"min({rule.days} d, {rule.half_lives:g} x {t.half_life_days:g} d) = {float(window):g} d"
+                + (f", counted as {whole} calendar day(s)" if window != whole else "")
+            ),
+            "half_life_convention": HALF_LIFE_CONVENTION,
         }
     )
-    earliest, _ = clear_date_after_hours(t.last_dose, hours)
-    return waiting(c1d1, min(earliest, upper), what=f"{t.agent} ({hours / 24:.2g} d)", evidence=evidence)
+    what = f"{t.agent} ({float(window):g} d)"
+    if isinstance(t.last_dose, datetime):
+        end = t.last_dose + timedelta(days=float(window))
+        first = end.date() if end.time() == time.min else end.date() + timedelta(days=1)
+        return waiting(c1d1, first, what=what, evidence=evidence, window_end=end)
+    if window < 1:
+        # Under a day: a dose on X (hour unknown) is over on X or X + 1; certain from X + 2.
+        return waiting(
+            c1d1,
+            _days(t.last_dose, 2),
+            what=what,
+            evidence=evidence,
+            possibly_from=_days(t.last_dose, 1),
+        )
+    return waiting(c1d1, _days(t.last_dose, whole), what=what, evidence=evidence)
+
+
+HALF_LIFE_CONVENTION = (
+    "N half-lives counted in calendar days from the last dose (fractions rounded up to the next "
+    "whole day); a window under one day with no dosing time is REVIEW on the day after the dose"
+)
 
 
 def washout_classes(rule: ClassWashoutRule, ctx: Context) -> Outcome:
@@ -232,7 +264,8 @@ def washout_surgery(rule: SurgeryWashoutRule, ctx: Context) -> Outcome:
     parts: list[Outcome] = []
     for i, op in enumerate(operations):
         procedure = (op.procedure or "").lower()
-        if any(minor in procedure for minor in rule.not_major) or op.major is False:
+        # An explicit `major` always wins; the minor-procedure keywords only help when it is absent.
+        if op.major is False or (op.major is None and any(minor in procedure for minor in rule.not_major)):
             continue
         if op.date is None:
             parts.append(_unknown("surgery date not given", f"surgery[{i}].date"))
