@@ -226,7 +226,7 @@ class Covid(_Section):
     symptoms: bool | None = None
 
 
-TestResult = Literal["negative", "positive", "unknown"]
+TestResult = Literal["negative", "positive", "unknown", "not_tested"]
 
 
 class Infections(_Section):

@@ -88,6 +88,8 @@ class WeightRule(_Data):
     below_split_min_kg: float | None = None
     above_split_min_kg: float | None = None
     reading: str | None = None
+    max_age_days: int | None = None  # ismart reading: how old "at enrolment" may be
+    age_reading: str | None = None
 
 
 class PerformanceRule(_Data):
@@ -263,6 +265,7 @@ class InfectionRule(_Data):
     type: Literal["infection"]
     covid: bool
     covid_contact_wait_days: int = 5
+    reading: str | None = None
 
 
 class PriorTreatmentRule(_Data):

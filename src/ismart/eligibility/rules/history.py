@@ -141,6 +141,9 @@ def _covid(covid: Covid | None, wait_days: int) -> Outcome:
     return all_of(parts)
 
 
+_NOT_KNOWN = {"unknown": "status unknown", "not_tested": "not tested"}
+
+
 def infection(rule: InfectionRule, ctx: Context) -> Outcome:
     inf = ctx.dossier.infections
     parts: list[Outcome] = []
@@ -151,9 +154,12 @@ def infection(rule: InfectionRule, ctx: Context) -> Outcome:
     ):
         if value == "positive":
             parts.append(Outcome(Status.NOT_MET, f"{name} positive", {name: value}))
-        elif value in (None, "unknown"):
+        elif value is None:
+            parts.append(Outcome(Status.UNKNOWN, f"{name} not given", {name: value}, (f"infections.{name}",)))
+        elif value in _NOT_KNOWN:
+            # The criteria exclude a *known* infection: an untested or unknown status is not one.
             parts.append(
-                Outcome(Status.UNKNOWN, f"{name} status unknown", {name: value}, (f"infections.{name}",))
+                Outcome(Status.MET, f"{name} {_NOT_KNOWN[value]}: not a known infection", {name: value})
             )
         else:
             parts.append(Outcome(Status.MET, f"{name} negative", {name: value}))
@@ -168,12 +174,48 @@ def infection(rule: InfectionRule, ctx: Context) -> Outcome:
         )
     elif inf.uncontrolled_infection:
         parts.append(Outcome(Status.NOT_MET, "uncontrolled infection", {}))
+    parts += _other_infections(rule, ctx)
     if rule.covid:
         parts.append(_covid(inf.covid, rule.covid_contact_wait_days))
     result = all_of(parts)
     failing = [p.summary for p in parts if p.status is not Status.MET]
-    summary = "; ".join(failing) if failing else "no active hepatitis, HIV or uncontrolled infection"
-    return Outcome(result.status, summary, result.evidence, result.missing)
+    noted = [p.summary for p in parts if p.status is Status.MET and "not a known infection" in p.summary]
+    if failing:
+        summary = "; ".join(failing)
+    else:
+        summary = "; ".join(["no active hepatitis, HIV or uncontrolled infection", *noted])
+    evidence = {**result.evidence}
+    if rule.reading:
+        evidence["reading"] = rule.reading
+    return Outcome(result.status, summary, evidence, result.missing)
+
+
+def _other_infections(rule: InfectionRule, ctx: Context) -> list[Outcome]:
+    """'Any other uncontrolled infection': every other infection field the dossier has.
+
+    Whether an active infection is 'uncontrolled' is the investigator's reading: REVIEW.
+    """
+    parts: list[Outcome] = []
+    keys = {c.key for c in ctx.subprotocol.criteria}
+    if "tuberculosis" not in keys and ctx.dossier.conditions.active_tuberculosis:
+        parts.append(
+            Outcome(
+                Status.REVIEW,
+                "active tuberculosis: whether it is an uncontrolled infection is the investigator's call",
+                {"active_tuberculosis": True},
+            )
+        )
+    covid = ctx.dossier.infections.covid
+    if not rule.covid and covid is not None and (covid.recent_positive_test or covid.symptoms):
+        parts.append(
+            Outcome(
+                Status.REVIEW,
+                "recent SARS-CoV-2 positive test or symptoms: whether it is an uncontrolled infection "
+                "is the investigator's call",
+                {},
+            )
+        )
+    return parts
 
 
 def unresolved_toxicity(rule: ToxicityRule, ctx: Context) -> Outcome:
