@@ -90,6 +90,8 @@ def screen_command(
     from ismart.profile_inputs import ProfileSources, sources_of, with_files
 
     as_of = _parse_date(today, "--today") or date.today()
+    if as_of > date.today():  # issue 9: a screening cannot be dated in the future
+        raise _fail(f"--as-of: {as_of} is in the future (today is {date.today()})")
     planned = _parse_date(c1d1, "--c1d1")
     given = ProfileSources(vcf, maf, fusions, cnv, drug_response, sample)
     try:

@@ -195,6 +195,9 @@ class ResistanceMutation(_Data):
     positions: list[int] = []
     changes: list[str] = []
     drug: str
+    # open lists ("e.g. G101V, F104L/C"): other changes at these residues are REVIEW
+    review_positions: list[int] = []
+    review_reading: str | None = None
 
 
 class ResistanceRule(_Data):

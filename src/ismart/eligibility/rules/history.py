@@ -308,17 +308,29 @@ def post_hsct_immunosuppression(rule: ImmunosuppressionRule, ctx: Context) -> Ou
             )
             continue
         earliest = add_months(hsct.immunosuppression_until, rule.months)
-        parts.append(
-            waiting(
-                ctx.inclusion,
-                earliest,
-                what="immunosuppression after allogeneic HSCT",
-                evidence={
-                    "immunosuppression_until": hsct.immunosuppression_until.isoformat(),
-                    "reference": f"study entry = {ctx.inclusion_source}",
-                },
-            )
+        outcome = waiting(
+            ctx.inclusion,
+            earliest,
+            what="immunosuppression after allogeneic HSCT",
+            evidence={
+                "immunosuppression_until": hsct.immunosuppression_until.isoformat(),
+                "reference": f"study entry = {ctx.inclusion_source}",
+            },
         )
+        anchored = ctx.dossier.patient.inclusion_date is not None
+        if anchored and outcome.status is Status.NOT_MET:
+            # Counted from the inclusion date: moving C1D1 cannot fix it, so no C1D1 date exists.
+            outcome = Outcome(
+                Status.NOT_MET,
+                f"immunosuppression after allogeneic HSCT: not over until {earliest} "
+                f"({(earliest - ctx.dossier.patient.inclusion_date).days} d after inclusion on "  # type: ignore[operator]
+                f"{ctx.dossier.patient.inclusion_date}); a later C1D1 does not change it",
+                {**outcome.evidence, "earliest_c1d1": "none: the window is anchored at inclusion"},
+                (),
+                None,
+                True,
+            )
+        parts.append(outcome)
     if not parts:
         return Outcome(Status.MET, "no allogeneic HSCT", {})
     return all_of(parts)

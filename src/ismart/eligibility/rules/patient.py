@@ -251,6 +251,20 @@ def swallowing(rule: SwallowingRule, ctx: Context) -> Outcome:
     )
 
 
+# Molecular methods other than sequencing that count as "molecular profiling" (not advanced).
+_OTHER_MOLECULAR_METHODS = (
+    "FISH",
+    "karyotype",
+    "PCR",
+    "RT-PCR",
+    "qPCR",
+    "ddPCR",
+    "MLPA",
+    "SNP-array",
+    "array-CGH",
+)
+
+
 def profiling(rule: ProfilingRule, ctx: Context) -> Outcome:
     prof = ctx.dossier.profiling
     if prof is None:
@@ -279,6 +293,15 @@ def profiling(rule: ProfilingRule, ctx: Context) -> Outcome:
         wanted = {m.lower() for m in rule.advanced_methods}
         if not wanted & {m.strip().lower() for m in methods}:
             parts.append(Outcome(Status.REVIEW, f"{', '.join(methods)}: 'advanced' profiling not shown", {}))
+    else:
+        known = {m.lower() for m in (*rule.advanced_methods, *_OTHER_MOLECULAR_METHODS)}
+        odd = [m for m in methods if m.strip().lower() not in known]
+        if odd and not known & {m.strip().lower() for m in methods}:
+            parts.append(
+                Outcome(
+                    Status.REVIEW, f"method not recognised: {', '.join(map(repr, odd))}: is it molecular?", {}
+                )
+            )
     if prof.timepoint is None:
         parts.append(Outcome(Status.UNKNOWN, "profiling time point not given", {}, ("profiling.timepoint",)))
     elif prof.timepoint == "first_diagnosis":
