@@ -22,9 +22,8 @@ from ismart.treatment.dosefinding import (
     next_decision,
     simulate,
 )
-from ismart.treatment.dosefinding_3p3 import three_plus_three_action
-from ismart.treatment.dosefinding_boin import boin_boundaries, boin_lambdas, boin_next, select_mtd
-from ismart.treatment.dosefinding_rolling6 import (
+from ismart.treatment.dosefinding.boin import boin_boundaries, boin_lambdas, boin_next, select_mtd
+from ismart.treatment.dosefinding.rolling6 import (
     DEESCALATE,
     ENROL,
     ESCALATE,
@@ -34,6 +33,7 @@ from ismart.treatment.dosefinding_rolling6 import (
     resolve,
     rolling6_action,
 )
+from ismart.treatment.dosefinding.three_plus_three import three_plus_three_action
 
 BOIN_DATA = DATA / "boin"
 HEM = Design("rolling6")  # levels -1, 1, 2; start at 1

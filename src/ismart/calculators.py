@@ -24,6 +24,7 @@ from typing import Any, Literal
 from dateutil.relativedelta import relativedelta
 
 from ismart import yamlio
+from ismart.errors import UnitError
 
 # ---------------------------------------------------------------------------------------------
 # Age
@@ -132,10 +133,6 @@ BSA_FORMULAS: Mapping[str, Callable[[float, float], float]] = {
 # bilirubin 584.66 g/mol, so 1 mg/dL = 17.1 umol/L. These are the factors laboratories print.
 CREATININE_UMOL_PER_MG_DL: float = 88.4
 BILIRUBIN_UMOL_PER_MG_DL: float = 17.1
-
-
-class UnitError(ValueError):
-    """A laboratory unit that ismart does not convert."""
 
 
 def _unit_key(unit: str) -> str:

@@ -20,7 +20,6 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictFloat,
 
 from ismart import calculators
 from ismart.errors import DossierError
-from ismart.molecular.protein import HgvsError, parse_protein_change
 
 
 def _iso_date(value: Any) -> Any:
@@ -391,13 +390,6 @@ def check_consistency(dossier: Dossier, *, as_of: date) -> None:
             raise DossierError(f"prior_therapy[{i}].last_dose", "is before first_dose")
     for i, lab in enumerate(dossier.labs or []):
         _check_lab(i, lab)
-    variants = dossier.profiling.variants if dossier.profiling is not None else None
-    for i, variant in enumerate(variants or []):
-        if variant.hgvs_p:
-            try:
-                parse_protein_change(variant.hgvs_p)
-            except HgvsError as exc:
-                raise DossierError(f"profiling.variants[{i}].hgvs_p", str(exc)) from None
 
 
 _UNION_FIELDS = {"collected_at", "last_dose", "grapefruit_or_seville_orange_or_starfruit_last"}

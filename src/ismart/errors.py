@@ -3,7 +3,9 @@
     IsmartError                 root: anything ismart raises on purpose
     ├── InputError              the user's input is wrong (CLI exit 2, API 4xx)
     │   ├── DossierError        a dossier field is malformed, of the wrong type or impossible
-    │   └── ProfileFileError    a laboratory file (VCF, MAF, fusion table, ...) is malformed
+    │   ├── ProfileFileError    a laboratory file (VCF, MAF, fusion table, ...) is malformed
+    │   ├── HgvsError           text is not an HGVS protein change the parser understands
+    │   └── UnitError           a laboratory unit ismart does not convert
     ├── ProtocolDataError       a shipped or site-supplied protocol/reference data file is invalid
     └── InternalError           a bug: an invariant of ismart itself was broken
 
@@ -43,6 +45,18 @@ class ProfileFileError(InputError):
         self.line = line
         where = f"{path}:{line}" if line is not None else path
         super().__init__(_one_line(f"{where}: {message}"))
+
+
+class HgvsError(InputError, ValueError):
+    """Text that is not an HGVS protein change this parser understands; the message names the text.
+
+    Raised by ``molecular.protein.parse_protein_change``; callers that know the field (the profile
+    builder, the protocol loader) re-raise it as a DossierError or ProtocolDataError naming it.
+    Still a ValueError, as it was before it joined this tree."""
+
+
+class UnitError(InputError, ValueError):
+    """A laboratory unit that ismart does not convert (``calculators``); still a ValueError."""
 
 
 class ProtocolDataError(IsmartError):

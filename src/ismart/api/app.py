@@ -10,10 +10,9 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ismart import dossier
 from ismart.api.deps import AppState, utc_today
 from ismart.api.routes import router
-from ismart.eligibility.engine import screen
+from ismart.application.screening import ScreeningRequest, run_screening
 from ismart.errors import DossierError, InputError, _one_line
 from ismart.registry import services
 from ismart.registry.bootstrap import open_registry
@@ -61,8 +60,7 @@ async def _internal_error(_r: Request, exc: Exception) -> JSONResponse:
 
 def warm_up() -> None:
     """Load the lazily cached reference data now, not in the first requests' threads at once."""
-    today = utc_today()
-    screen(dossier.from_mapping({}, as_of=today), services.protocol(), as_of=today)
+    run_screening(ScreeningRequest(dossier={}, as_of=utc_today()), protocol=services.protocol())
 
 
 def prepare_registry(settings: Settings) -> AppState:

@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ismart import dossier
 from ismart.api import schemas as s
 from ismart.api.deps import PrincipalDep, StateDep
-from ismart.eligibility.engine import screen
+from ismart.application.screening import ScreeningRequest, run_screening, to_contract
 from ismart.registry import audit, services
 from ismart.registry.access import Role, require
 from ismart.registry.models import AuditEntry, BoardDecision, DossierVersion, Screening
 from ismart.registry.security import issue_token
-from ismart.report.json_report import to_dict
 
 router = APIRouter()
 Code = Annotated[str, Path(pattern=r"^[A-Z]{2}-[A-Z0-9]{1,5}-[0-9]{4,6}$", max_length=32)]
@@ -66,11 +65,21 @@ def login(body: s.TokenCreate, state: StateDep) -> s.TokenPublic:
 
 
 @router.post("/screen", tags=["screening"])
-def screen_dossier(data: dict[str, Any], state: StateDep, _who: PrincipalDep) -> dict[str, Any]:
+def screen_dossier(
+    data: dict[str, Any],
+    state: StateDep,
+    _who: PrincipalDep,
+    as_of: Annotated[
+        date | None,
+        Query(description="Screening date (YYYY-MM-DD; default today), like ismart screen --as-of."),
+    ] = None,
+    c1d1: Annotated[
+        date | None, Query(description="Planned C1D1 (YYYY-MM-DD) overriding the dossier's, like --c1d1.")
+    ] = None,
+) -> dict[str, Any]:
     """Screen a dossier without storing anything; returns the JSON contract."""
-    today = state.today()
-    result = screen(dossier.from_mapping(data, as_of=today), services.protocol(), as_of=today)
-    return to_dict(result)
+    request = ScreeningRequest(dossier=data, as_of=as_of or state.today(), c1d1=c1d1)
+    return to_contract(run_screening(request, protocol=services.protocol()))
 
 
 @router.post("/users", status_code=201, tags=["users"])

@@ -11,11 +11,16 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from ismart import __version__, calculators, dossier
+from ismart import __version__, calculators
+from ismart.application.screening import (
+    ScreeningRequest,
+    protocol_from_environment,
+    read_dossier,
+    run_screening,
+)
 from ismart.eligibility.context import Options
-from ismart.eligibility.engine import screen
 from ismart.errors import DossierError, IsmartError
-from ismart.protocol import load_protocol
+from ismart.profile_inputs import ProfileSources
 from ismart.report import html, json_report, text
 
 app = typer.Typer(
@@ -87,23 +92,19 @@ def screen_command(
     ] = None,
 ) -> None:
     """Screen one patient against every HEM-iSMART sub-protocol."""
-    from ismart.profile_inputs import ProfileSources, sources_of, with_files
-
     as_of = _parse_date(today, "--today") or date.today()
     if as_of > date.today():  # issue 9: a screening cannot be dated in the future
         raise _fail(f"--as-of: {as_of} is in the future (today is {date.today()})")
     planned = _parse_date(c1d1, "--c1d1")
-    given = ProfileSources(vcf, maf, fusions, cnv, drug_response, sample)
+    request = ScreeningRequest(
+        dossier=path,
+        as_of=as_of,
+        c1d1=planned,
+        options=Options(assessment_max_age_days=max_assessment_age),
+        lab_files=ProfileSources(vcf, maf, fusions, cnv, drug_response, sample),
+    )
     try:
-        record = dossier.load(path, as_of=as_of)
-        record = with_files(record, sources_of(record, path, given))
-        result = screen(
-            record,
-            load_protocol(),
-            as_of=as_of,
-            c1d1=planned,
-            options=Options(assessment_max_age_days=max_assessment_age),
-        )
+        result = run_screening(request, protocol=protocol_from_environment())
     except IsmartError as exc:
         raise _fail(str(exc)) from None
     if output_format is Format.json:
@@ -167,8 +168,8 @@ def calendar_command(
     if bsa_formula not in calculators.BSA_FORMULAS:
         raise _fail(f"--bsa-formula: {bsa_formula!r} is not one of {', '.join(calculators.BSA_FORMULAS)}")
     try:
-        record = dossier.load(path, as_of=as_of)
-        sp = next((s for s in load_protocol().subprotocols if s.id == subprotocol.upper()), None)
+        record = read_dossier(path, as_of=as_of)
+        sp = next((s for s in protocol_from_environment().subprotocols if s.id == subprotocol.upper()), None)
         if sp is None:
             raise _fail(f"--subprotocol: no sub-protocol {subprotocol!r}")
         supplied = calendar_io.load_dose_table(doses) if doses is not None else None
@@ -233,18 +234,18 @@ def triage_command(
     from ismart.dossier import Dossier
     from ismart.molecular.profile import build_profile
     from ismart.molecular.triage import triage
-    from ismart.profile_inputs import ProfileSources, sources_of, with_files
+    from ismart.profile_inputs import sources_of, with_files
     from ismart.report import triage_report
 
     as_of = _parse_date(today, "--today") or date.today()
-    protocol = load_protocol()
     given = ProfileSources(vcf, maf, fusions, cnv, drug_response, sample)
     if not profiles and not given.any():
         raise _fail("give a dossier or at least one of --vcf, --maf, --fusions, --cnv, --drug-response")
     try:
+        protocol = protocol_from_environment()
         merged = Dossier()
         for path in profiles or []:
-            record = dossier.load(path, as_of=as_of)
+            record = read_dossier(path, as_of=as_of)
             record = with_files(record, sources_of(record, path, ProfileSources()))
             merged = _merge_profiling(merged, record, path)
         merged = with_files(merged, given)
@@ -290,9 +291,9 @@ def prescreen_command(
 
     if output is not None and output.suffix.lower() not in (".tsv", ".csv", ".parquet"):
         raise _fail(f"--output: {output.name} must end in .tsv, .csv or .parquet")
-    protocol = load_protocol()
     err = Console(stderr=True)
     try:
+        protocol = protocol_from_environment()
         with Progress(
             SpinnerColumn(),
             TextColumn("{task.description}"),
@@ -343,7 +344,10 @@ def cohort_command(
 @app.command("version")
 def version_command() -> None:
     """Print the ismart version and the protocol data version."""
-    protocol = load_protocol()
+    try:
+        protocol = protocol_from_environment()
+    except IsmartError as exc:
+        raise _fail(str(exc)) from None
     typer.echo(f"ismart {__version__}; {protocol.name} protocol data {protocol.version}")
 
 

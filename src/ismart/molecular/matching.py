@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ismart.eligibility.status import Status
+from ismart.logic import Status
 from ismart.molecular import reference
 from ismart.molecular.genes import normalize_gene
 from ismart.molecular.profile import Alteration, Profile

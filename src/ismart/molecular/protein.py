@@ -42,11 +42,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
 
+from ismart.errors import HgvsError
+
 __all__ = ["ChangeKind", "HgvsError", "ProteinChange", "parse_protein_change"]
-
-
-class HgvsError(ValueError):
-    """Text that is not an HGVS protein change this parser understands; the message names the text."""
 
 
 class ChangeKind(StrEnum):

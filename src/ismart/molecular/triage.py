@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ismart.eligibility.status import Status
+from ismart.logic import Status
 from ismart.molecular import reference
 from ismart.molecular.matching import Hit, hits, resistance_hits
 from ismart.molecular.profile import Alteration, Profile

@@ -10,6 +10,7 @@ from typing import TypeVar
 
 from ismart import yamlio
 from ismart.errors import ProtocolDataError
+from ismart.protocol.checks import check_keys, check_master, check_subprotocol
 from ismart.protocol.model import (
     SCHEMA_VERSION,
     Criterion,
@@ -29,7 +30,9 @@ def _load(entry: Traversable | Path, model: type[_F]) -> _F:
         text = entry.read_text(encoding="utf-8")
     except OSError as exc:
         raise ProtocolDataError(f"{entry.name}: cannot read protocol data: {exc}") from None
-    return yamlio.load_versioned(text, entry.name, model, SCHEMA_VERSION)
+    data = yamlio.read_versioned(text, entry.name, SCHEMA_VERSION)
+    check_keys(data, entry.name)
+    return yamlio.validate(model, data, entry.name)
 
 
 def _resolve(master: Master, raw: SubProtocolFile, name: str) -> SubProtocol:
@@ -60,12 +63,14 @@ def _resolve(master: Master, raw: SubProtocolFile, name: str) -> SubProtocol:
 def load_from(folder: Traversable | Path) -> Protocol:
     """Load a protocol folder: master.yaml plus the sub-protocol files it lists."""
     master = _load(folder / "master.yaml", Master)
+    check_master(master, "master.yaml")
     subs: list[SubProtocol] = []
     for sub_id in master.subprotocols:
         name = f"{sub_id}.yaml"
         raw = _load(folder / name, SubProtocolFile)
         if raw.id != sub_id:
             raise ProtocolDataError(f"{name}: id {raw.id!r} does not match its file name")
+        check_subprotocol(raw, name)
         subs.append(_resolve(master, raw, name))
     return Protocol(master=master, subprotocols=subs)
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from sqlalchemy.exc import ArgumentError, OperationalError
 
-from ismart.protocol.loader import load_from
+from ismart.application.screening import protocol_in_force
 from ismart.registry import db, services
 from ismart.registry.settings import Settings, SettingsError
 
@@ -14,7 +12,7 @@ from ismart.registry.settings import Settings, SettingsError
 def open_registry(settings: Settings, *, prepare: bool = True) -> db.sessionmaker[db.Session]:
     """Activate the configured protocol data, migrate and seed (unless another process prepared the
     database already, as for the workers of one server); return the session factory."""
-    services.activate_protocol(load_from(Path(settings.protocol_dir)) if settings.protocol_dir else None)
+    services.activate_protocol(protocol_in_force(settings.protocol_dir) if settings.protocol_dir else None)
     try:
         engine = db.make_engine(url=settings.database_url)
         if not prepare:

@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ismart import ENGINE_VERSION, dossier
-from ismart.eligibility.engine import screen
+from ismart import ENGINE_VERSION
+from ismart.application.screening import ScreeningRequest, read_dossier, run_screening, to_contract
 from ismart.protocol import load_protocol
 from ismart.protocol.model import Protocol, SubProtocol
 from ismart.registry import audit
@@ -33,7 +33,6 @@ from ismart.registry.models import (
     Withdrawal,
 )
 from ismart.registry.security import check_password, hash_password
-from ismart.report.json_report import to_dict
 
 _COUNTRIES = {
     "Austria": "AT",
@@ -276,10 +275,8 @@ def add_dossier(
 ) -> DossierVersion:
     require(actor, Role.site_staff, Role.site_investigator, Role.trial_office)
     subject = get_subject(session, actor=actor, code=code)
-    record = dossier.from_mapping(data, as_of=as_of)
-    if (
-        record.patient.id is not None and record.patient.id != subject.code
-    ):  # issue 9: filed under another subject
+    record = read_dossier(data, as_of=as_of)
+    if record.patient.id is not None and record.patient.id != subject.code:  # issue 9
         raise Invalid(f"patient.id: {record.patient.id!r} does not match subject {subject.code}")
     previous = _latest_dossier(session, code)
     if previous is not None and not (reason and reason.strip()):
@@ -323,7 +320,8 @@ def _run_screening(
     session: Session, *, source: DossierVersion, as_of: date, rescreen_of: int | None = None
 ) -> tuple[Screening, dict[str, str]]:
     proto = protocol()
-    result = to_dict(screen(dossier.from_mapping(json.loads(source.data), as_of=as_of), proto, as_of=as_of))
+    request = ScreeningRequest(dossier=json.loads(source.data), as_of=as_of)
+    result = to_contract(run_screening(request, protocol=proto))
     row = Screening(
         subject_code=source.subject_code,
         dossier_id=source.id,

@@ -5,15 +5,15 @@ Cohorts of three: 0/3 DLTs escalates; 1/3 expands the level to six; 1/6 escalate
 with at most 1/6, which must therefore have six evaluable patients: a level reached on the way down
 (or the highest level) is expanded to six before it is declared. Patients not evaluable for DLT are
 replaced and do not count. The elimination, de-escalation and MTD bookkeeping is shared with rolling
-six (``dosefinding_rolling6.resolve``).
+six (``rolling6.resolve``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ismart.treatment.dosefinding import Decision, Design, LevelCounts, TableRow
-from ismart.treatment.dosefinding_rolling6 import (
+from ismart.treatment.dosefinding.model import Decision, Design, LevelCounts, TableRow
+from ismart.treatment.dosefinding.rolling6 import (
     DEESCALATE,
     ENROL,
     ESCALATE,

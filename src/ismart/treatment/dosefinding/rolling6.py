@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ismart.errors import InternalError
-from ismart.treatment.dosefinding import (
+from ismart.treatment.dosefinding.model import (
     Decision,
     DecisionKind,
     Design,
@@ -290,6 +290,8 @@ CHUNK = 4096
 
 def simulate_rule_based(
     design: Design,
+    rule: GridRule,
+    five_of_five: bool,
     tox: tuple[float, ...],
     n_trials: int,
     seed: int,
@@ -297,15 +299,12 @@ def simulate_rule_based(
     accrual_mean_days: float,
     window: float,
 ) -> OperatingCharacteristics:
-    """Simulate rolling six or 3+3 in continuous time (see ``dosefinding.simulate``).
+    """Simulate a grid design (rolling six, 3+3: its ``rule``) in continuous time (see
+    ``designs.simulate``); ``five_of_five`` is rolling six's 5/5-evaluable escalation shortcut.
 
     Random numbers are drawn in blocks per trial (inter-arrival times, one uniform per patient for
     the DLT) from ``numpy.random.default_rng(seed)``, so a seed fixes every trial.
     """
-    from ismart.treatment.dosefinding_3p3 import three_plus_three_action
-
-    rule = rolling6_action if design.name == "rolling6" else three_plus_three_action
-    five_of_five = design.name == "rolling6"
     n_levels = len(tox)
     most = FULL * n_levels  # neither design ever puts more than six on a level
     cap = min(max_patients, most) if max_patients is not None else most

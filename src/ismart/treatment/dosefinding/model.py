@@ -1,14 +1,7 @@
-"""Dose finding: the shared model of a dose-escalation trial, and one entry point per question.
+"""The shared model of a dose-escalation trial: patients, per-level counts, designs, decisions.
 
-Three designs are supported, each in its own module:
-
-* rolling six (Skolnik JM et al., J Clin Oncol 2008;26:190-5), the design of every HEM-iSMART
-  sub-protocol, in ``dosefinding_rolling6``;
-* the classic 3+3 (Storer BE, Biometrics 1989;45:925-37), for other protocols, in ``dosefinding_3p3``;
-* BOIN (Liu S & Yuan Y, J R Stat Soc C 2015;64:507-23), in ``dosefinding_boin``.
-
-Everything here is pure: records in, a ``Decision`` or ``OperatingCharacteristics`` out. Reading
-files and printing belong to ``ismart.cli.dosefinding``.
+Every design module (``rolling6``, ``three_plus_three``, ``boin``) builds on this one; this module
+imports none of them (the dispatch by design name is ``designs``).
 """
 
 from __future__ import annotations
@@ -216,75 +209,6 @@ def current_level_of(design: Design, patients: Sequence[PatientRecord], current:
         return design.start
     latest = max(range(len(patients)), key=lambda i: (patients[i].enrolled_on, i))
     return patients[latest].dose_level
-
-
-def next_decision(
-    design: Design, patients: Sequence[PatientRecord], current_level: int | None = None
-) -> Decision:
-    """The decision for the next patient under ``design`` given every patient enrolled so far."""
-    counts = tally(design, patients)
-    current = current_level_of(design, patients, current_level)
-    if design.name == "rolling6":
-        from ismart.treatment.dosefinding_rolling6 import rolling6_decision
-
-        return rolling6_decision(design, counts, current)
-    if design.name == "3+3":
-        from ismart.treatment.dosefinding_3p3 import three_plus_three_decision
-
-        return three_plus_three_decision(design, counts, current)
-    from ismart.treatment.dosefinding_boin import boin_decision
-
-    return boin_decision(design, counts, current)
-
-
-def decision_table(design: Design, n_max: int = 30) -> list[TableRow]:
-    """The design's decision table as clinicians read it (BOIN: the boundary table up to ``n_max``)."""
-    if design.name == "rolling6":
-        from ismart.treatment.dosefinding_rolling6 import rolling6_table
-
-        return rolling6_table()
-    if design.name == "3+3":
-        from ismart.treatment.dosefinding_3p3 import three_plus_three_table
-
-        return three_plus_three_table()
-    from ismart.treatment.dosefinding_boin import boin_boundaries
-
-    return boin_boundaries(design.target, n_max, cutoff_eli=design.cutoff_eli).as_rows()
-
-
-def simulate(
-    design: Design,
-    true_tox: Sequence[float],
-    n_trials: int = 2000,
-    seed: int = 1,
-    max_patients: int | None = None,
-    cohort_size: int = 3,
-    accrual_mean_days: float = 7.0,
-    dlt_window_days: float = DLT_WINDOW_DAYS,
-) -> OperatingCharacteristics:
-    """Operating characteristics of ``design`` by simulating ``n_trials`` trials (numpy Generator).
-
-    Rolling six and 3+3 run patient by patient in continuous time: exponential inter-arrival times
-    with mean ``accrual_mean_days``, a patient's outcome known ``dlt_window_days`` after enrolment,
-    accrual held while the grid says so. ``max_patients`` caps them (default: no cap; both designs end
-    by themselves). BOIN runs cohort by cohort as in the BOIN package (``max_patients`` default 30).
-    """
-    tox = check_true_tox(design, true_tox)
-    if n_trials < 1:
-        raise InputError("trials: must be at least 1")
-    if cohort_size < 1:
-        raise InputError("cohort size: must be at least 1")
-    if max_patients is not None and max_patients < 1:
-        raise InputError("max patients: must be at least 1")
-    if accrual_mean_days <= 0 or dlt_window_days < 0:
-        raise InputError("accrual mean must be positive and the DLT window not negative")
-    if design.name == "boin":
-        from ismart.treatment.dosefinding_boin import simulate_boin
-
-        return simulate_boin(design, tox, n_trials, seed, max_patients or 30, cohort_size)
-    from ismart.treatment.dosefinding_rolling6 import simulate_rule_based
-
-    return simulate_rule_based(design, tox, n_trials, seed, max_patients, accrual_mean_days, dlt_window_days)
 
 
 def check_true_tox(design: Design, true_tox: Sequence[float]) -> tuple[float, ...]:

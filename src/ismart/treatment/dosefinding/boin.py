@@ -25,7 +25,7 @@ from functools import lru_cache
 import numpy as np
 
 from ismart.errors import InputError
-from ismart.treatment.dosefinding import (
+from ismart.treatment.dosefinding.model import (
     Decision,
     DecisionKind,
     Design,
