@@ -13,6 +13,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ismart import calculators as calc
+from ismart.protocol import load_protocol
+from ismart.protocol.model import PerformanceRule
 
 DAY = timedelta(days=1)
 BAD_NUMBERS = [0.0, -1.0, math.nan, math.inf, -math.inf]
@@ -290,12 +292,23 @@ def test_age_is_never_negative_and_round_trips(birth: date, days_lived: int) -> 
 # ---------------------------------------------------------------------------------------------
 
 
+HEM_ISMART_LANSKY_UP_TO = next(
+    c.rule.lansky_up_to_completed_years
+    for c in load_protocol().subprotocols[0].criteria
+    if isinstance(c.rule, PerformanceRule)
+)
+
+
+def test_the_shipped_data_gives_lansky_up_to_12() -> None:
+    assert HEM_ISMART_LANSKY_UP_TO == 12
+
+
 @pytest.mark.parametrize("birth", [date(2010, 6, 15), date(2012, 2, 29), date(2011, 12, 31)])
 @pytest.mark.parametrize(("offset", "expected"), [(-1, "lansky"), (0, "karnofsky"), (1, "karnofsky")])
 def test_performance_scale_turns_on_the_13th_birthday(birth: date, offset: int, expected: str) -> None:
     # HEM-iSMART: Lansky for 12 years or under, read in completed years.
     on = calc.anniversary(birth, years=13) + offset * DAY
-    assert calc.performance_scale_for_age(calc.age_on(birth, on)) == expected
+    assert calc.performance_scale(calc.age_on(birth, on), HEM_ISMART_LANSKY_UP_TO) == expected
 
 
 @pytest.mark.parametrize(
@@ -303,7 +316,7 @@ def test_performance_scale_turns_on_the_13th_birthday(birth: date, offset: int, 
     [(calc.Age(0, 6, 0), "lansky"), (calc.Age(12, 11, 30), "lansky"), (calc.Age(17, 0, 0), "karnofsky")],
 )
 def test_performance_scale_by_age(age: calc.Age, expected: str) -> None:
-    assert calc.performance_scale_for_age(age) == expected
+    assert calc.performance_scale(age, HEM_ISMART_LANSKY_UP_TO) == expected
 
 
 # ---------------------------------------------------------------------------------------------

@@ -80,3 +80,30 @@ def test_each_kind_of_defect_is_one_line_at_load(
     shown = str(info.value)
     assert "\n" not in shown
     assert shown.startswith(message)
+
+
+def test_dose_finding_facts_are_protocol_data_with_sources() -> None:
+    from ismart.treatment.adverse_events import PLACEHOLDER_DLT_RULE
+    from ismart.treatment.dosefinding import DLT_WINDOW_DAYS, HEM_ISMART_LEVELS, HEM_ISMART_START
+
+    master = load_from(FOLDER).master
+    found = master.dose_finding
+    assert found is not None
+    assert (found.design, found.levels, found.start_level, found.dlt_window_days) == (
+        "rolling6",
+        [-1, 1, 2],
+        1,
+        28,
+    )
+    assert all(cited in master.sources for cited in found.sources())
+    assert (HEM_ISMART_LEVELS, HEM_ISMART_START, DLT_WINDOW_DAYS) == ((-1, 1, 2), 1, 28)
+    # the DLT rule is ismart's placeholder, and the data says so
+    assert found.dlt_rule.source == "ismart_placeholder" and PLACEHOLDER_DLT_RULE.shipped_as_placeholder
+
+
+def test_dose_finding_citing_an_unknown_source_is_refused(tmp_path: Path) -> None:
+    folder = corrupted(tmp_path, "master.yaml", "  levels_source: registry_B", "  levels_source: nowhere")
+    with pytest.raises(
+        ProtocolDataError, match=r"^master\.yaml: dose_finding cites unknown source 'nowhere'$"
+    ):
+        load_from(folder)

@@ -251,11 +251,11 @@ def qtcf(qt_ms: float, *, heart_rate_bpm: float | None = None, rr_ms: float | No
     return float(qt_ms / rr_s ** (1.0 / 3.0))
 
 
-def performance_scale_for_age(age: Age) -> Literal["lansky", "karnofsky"]:
-    """The performance scale HEM-iSMART asks for: Lansky for patients of 12 years or under,
-    Karnofsky above 12. "12 years or under" is read in completed years, so Lansky applies up to
-    the day before the 13th birthday and Karnofsky from that birthday on."""
-    return "lansky" if age.years <= 12 else "karnofsky"
+def performance_scale(age: Age, lansky_up_to_completed_years: int) -> Literal["lansky", "karnofsky"]:
+    """The performance scale for a patient of ``age``: Lansky up to the given age in completed
+    years (the protocol data's ``lansky_up_to_completed_years``; HEM-iSMART: 12), Karnofsky above,
+    so Lansky applies until the day before the next birthday."""
+    return "lansky" if age.years <= lansky_up_to_completed_years else "karnofsky"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -5,12 +5,9 @@ the rules in ``ismart.treatment.dosefinding*``."""
 from __future__ import annotations
 
 import csv
-import io
 import json
-import re
 import sys
 import time
-from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -20,33 +17,29 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from ismart.cli.boundary import OneLineGroup, fail
 from ismart.errors import InputError, IsmartError
 from ismart.treatment.dosefinding import (
     HEM_ISMART_LEVELS,
     Decision,
     Design,
     DesignName,
-    Evaluable,
     OperatingCharacteristics,
-    PatientRecord,
     TableRow,
     decision_table,
     next_decision,
     simulate,
 )
+from ismart.treatment.dosefinding.records_io import parse_patients
 
 app = typer.Typer(
+    cls=OneLineGroup,
     name="dosefinding",
     help="Dose finding: next-patient decisions, decision tables and simulations (rolling six, 3+3, BOIN).",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-
-COLUMNS = ("patient_id", "dose_level", "enrolled_on", "evaluable", "dlt")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_YES_NO: dict[str, bool | None] = {"yes": True, "no": False, "": None}
-_EVALUABLE: dict[str, Evaluable] = {"yes": "yes", "no": "no", "pending": "pending"}
 
 
 class DesignChoice(StrEnum):
@@ -78,69 +71,8 @@ LevelsOpt = Annotated[
 ]
 
 
-def _fail(message: str) -> typer.Exit:
-    Console(stderr=True).print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
-    return typer.Exit(code=2)
-
 
 # --- reading ----------------------------------------------------------------------------------
-
-
-def parse_patients(text: str, source: str) -> list[PatientRecord]:
-    """Patients from CSV text; any problem raises InputError naming ``source``, the line and column."""
-    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff")))
-    header = next(reader, None)
-    if header is None:
-        raise InputError(f"{source}:1: the file is empty; expected the columns {', '.join(COLUMNS)}")
-    names = [h.strip().lower() for h in header]
-    missing = [c for c in COLUMNS if c not in names]
-    if missing:
-        raise InputError(f"{source}:1: missing column(s) {', '.join(missing)}")
-    where = {c: names.index(c) for c in COLUMNS}
-    patients: list[PatientRecord] = []
-    seen: dict[str, int] = {}
-    for row in reader:
-        line = reader.line_num
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) != len(names):
-            raise InputError(f"{source}:{line}: {len(row)} fields where the header has {len(names)}")
-        values = {c: row[i].strip() for c, i in where.items()}
-        patient = _patient(values, f"{source}:{line}")
-        if patient.patient_id in seen:
-            raise InputError(
-                f"{source}:{line}: column 'patient_id': {patient.patient_id!r} already on line "
-                f"{seen[patient.patient_id]}"
-            )
-        seen[patient.patient_id] = line
-        patients.append(patient)
-    return patients
-
-
-def _patient(v: dict[str, str], at: str) -> PatientRecord:
-    def bad(column: str, why: str) -> InputError:
-        return InputError(f"{at}: column {column!r}: {v[column]!r} {why}")
-
-    if not v["patient_id"]:
-        raise bad("patient_id", "is empty")
-    if not re.fullmatch(r"[+-]?\d+", v["dose_level"]):
-        raise bad("dose_level", "is not a whole number")
-    if not _DATE.fullmatch(v["enrolled_on"]):
-        raise bad("enrolled_on", "is not a date (YYYY-MM-DD)")
-    try:
-        enrolled = date.fromisoformat(v["enrolled_on"])
-    except ValueError:
-        raise bad("enrolled_on", "is not a valid date") from None
-    evaluable = _EVALUABLE.get(v["evaluable"].lower())
-    if evaluable is None:
-        raise bad("evaluable", "is not yes, no or pending")
-    if v["dlt"].lower() not in _YES_NO:
-        raise bad("dlt", "is not yes or no")
-    dlt = _YES_NO[v["dlt"].lower()]
-    try:
-        return PatientRecord(v["patient_id"], int(v["dose_level"]), enrolled, evaluable, dlt)
-    except InputError as exc:
-        raise InputError(f"{at}: column 'dlt': {exc}") from None
 
 
 def _levels(text: str | None) -> tuple[int, ...]:
@@ -183,12 +115,12 @@ def next_command(
     try:
         text = patients.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise _fail(f"cannot read {patients}: {getattr(exc, 'strerror', None) or exc}") from None
+        raise fail(f"cannot read {patients}: {getattr(exc, 'strerror', None) or exc}") from None
     try:
         chosen = Design(NAMES[design.value], _levels(levels), target=target)
         decision = next_decision(chosen, parse_patients(text, patients.name), current_level)
     except IsmartError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     document = {"design": chosen.name, **decision.as_dict()}
     if output_format is Format.json:
         typer.echo(json.dumps(document, indent=2))
@@ -240,7 +172,7 @@ def table_command(
     try:
         rows = decision_table(Design(NAMES[design.value], target=target), n_max)
     except IsmartError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     if output_format is TableFormat.json:
         typer.echo(json.dumps(rows, indent=2))
     elif output_format is TableFormat.csv:
@@ -299,7 +231,7 @@ def simulate_command(
         oc = simulate(chosen, tox, trials, seed, max_patients, cohort_size, accrual_days, dlt_window)
         rate = trials / max(time.perf_counter() - started, 1e-9)
     except IsmartError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     if output_format is Format.json:
         typer.echo(json.dumps({**oc.as_dict(), "trials_per_second": round(rate)}, indent=2))
     else:

@@ -18,12 +18,15 @@ from ismart.application.screening import (
     read_dossier,
     run_screening,
 )
+from ismart.cli.boundary import OneLineGroup, fail
+from ismart.cli.options import CnvOpt, DrugResponseOpt, FusionsOpt, MafOpt, SampleOpt, VcfOpt, lab_files
 from ismart.eligibility.context import Options
 from ismart.errors import DossierError, IsmartError
 from ismart.profile_inputs import ProfileSources
 from ismart.report import html, json_report, text
 
 app = typer.Typer(
+    cls=OneLineGroup,
     name="ismart",
     help="Screening and triage for the HEM-iSMART master protocol.",
     no_args_is_help=True,
@@ -38,10 +41,6 @@ class Format(StrEnum):
     html = "html"
 
 
-def _fail(message: str) -> typer.Exit:
-    Console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    return typer.Exit(code=2)
-
 
 def _parse_date(value: str | None, option: str) -> date | None:
     if value is None:
@@ -49,7 +48,7 @@ def _parse_date(value: str | None, option: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise _fail(f"{option}: {value!r} is not a date (YYYY-MM-DD)") from None
+        raise fail(f"{option}: {value!r} is not a date (YYYY-MM-DD)") from None
 
 
 @app.command("screen")
@@ -74,14 +73,12 @@ def screen_command(
             min=0,
         ),
     ] = None,
-    vcf: Annotated[Path | None, typer.Option(help="Annotated VCF (VEP CSQ or SnpEff ANN).")] = None,
-    maf: Annotated[Path | None, typer.Option(help="MAF (cBioPortal/GDC mutation format).")] = None,
-    fusions: Annotated[Path | None, typer.Option(help="Arriba or STAR-Fusion table.")] = None,
-    cnv: Annotated[Path | None, typer.Option(help="Discrete CNA (cBioPortal) or a seg file.")] = None,
-    drug_response: Annotated[
-        Path | None, typer.Option(help="IC50 table (drug, ic50_nM, central_lab).")
-    ] = None,
-    sample: Annotated[str | None, typer.Option(help="Sample to take from multi-sample files.")] = None,
+    vcf: VcfOpt = None,
+    maf: MafOpt = None,
+    fusions: FusionsOpt = None,
+    cnv: CnvOpt = None,
+    drug_response: DrugResponseOpt = None,
+    sample: SampleOpt = None,
     today: Annotated[
         str | None,
         typer.Option(
@@ -94,19 +91,19 @@ def screen_command(
     """Screen one patient against every HEM-iSMART sub-protocol."""
     as_of = _parse_date(today, "--today") or date.today()
     if as_of > date.today():  # issue 9: a screening cannot be dated in the future
-        raise _fail(f"--as-of: {as_of} is in the future (today is {date.today()})")
+        raise fail(f"--as-of: {as_of} is in the future (today is {date.today()})")
     planned = _parse_date(c1d1, "--c1d1")
     request = ScreeningRequest(
         dossier=path,
         as_of=as_of,
         c1d1=planned,
         options=Options(assessment_max_age_days=max_assessment_age),
-        lab_files=ProfileSources(vcf, maf, fusions, cnv, drug_response, sample),
+        lab_files=lab_files(vcf, maf, fusions, cnv, drug_response, sample),
     )
     try:
         result = run_screening(request, protocol=protocol_from_environment())
     except IsmartError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     if output_format is Format.json:
         _emit(json_report.render(result), output)
     elif output_format is Format.html:
@@ -125,7 +122,7 @@ def _write(target: Path, content: str) -> None:
     try:
         target.write_text(content, encoding="utf-8")
     except OSError as exc:
-        raise _fail(f"cannot write {target}: {exc.strerror}") from None
+        raise fail(f"cannot write {target}: {exc.strerror}") from None
 
 
 def _emit(content: str, output: Path | None) -> None:
@@ -150,7 +147,9 @@ def calendar_command(
     start: Annotated[str, typer.Option(help="Cycle 1 day 1 (YYYY-MM-DD).")],
     dose_level: Annotated[int | None, typer.Option(help="Dose level (default: the starting level).")] = None,
     cycles: Annotated[int, typer.Option(help="How many cycles to lay out.")] = 1,
-    output_format: Annotated[CalendarFormat, typer.Option("--format", "-f")] = CalendarFormat.table,
+    output_format: Annotated[
+        CalendarFormat, typer.Option("--format", "-f", help="table, csv, ics, pdf or png.")
+    ] = CalendarFormat.table,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="File for csv/ics/pdf/png.")] = None,
     bsa_formula: Annotated[
         str, typer.Option(help="mosteller, dubois, haycock or gehan_george.")
@@ -166,19 +165,19 @@ def calendar_command(
     first = _parse_date(start, "--start")
     assert first is not None
     if bsa_formula not in calculators.BSA_FORMULAS:
-        raise _fail(f"--bsa-formula: {bsa_formula!r} is not one of {', '.join(calculators.BSA_FORMULAS)}")
+        raise fail(f"--bsa-formula: {bsa_formula!r} is not one of {', '.join(calculators.BSA_FORMULAS)}")
     try:
         record = read_dossier(path, as_of=as_of)
         sp = next((s for s in protocol_from_environment().subprotocols if s.id == subprotocol.upper()), None)
         if sp is None:
-            raise _fail(f"--subprotocol: no sub-protocol {subprotocol!r}")
+            raise fail(f"--subprotocol: no sub-protocol {subprotocol!r}")
         supplied = calendar_io.load_dose_table(doses) if doses is not None else None
         body = cal.Body(record.patient.height_cm, record.patient.weight_kg, bsa_formula)
         result = cal.build_calendar(
             sp, dose_level=dose_level, start=first, cycles=cycles, body=body, supplied_doses=supplied
         )
     except IsmartError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     if output_format is CalendarFormat.table:
         _print_calendar(result)
     elif output_format is CalendarFormat.csv:
@@ -193,7 +192,7 @@ def calendar_command(
             else:
                 calendar_io.to_png(result, target)
         except OSError as exc:
-            raise _fail(f"cannot write {target}: {exc.strerror}") from None
+            raise fail(f"cannot write {target}: {exc.strerror}") from None
         Console(stderr=True).print(f"wrote {target}")
 
 
@@ -221,12 +220,12 @@ def triage_command(
     profiles: Annotated[
         list[Path] | None, typer.Argument(metavar="[DOSSIER]...", help="Dossier(s) with a profiling section.")
     ] = None,
-    vcf: Annotated[Path | None, typer.Option(help="Annotated VCF (VEP CSQ or SnpEff ANN).")] = None,
-    maf: Annotated[Path | None, typer.Option(help="MAF (cBioPortal/GDC mutation format).")] = None,
-    fusions: Annotated[Path | None, typer.Option(help="Arriba or STAR-Fusion table.")] = None,
-    cnv: Annotated[Path | None, typer.Option(help="Discrete CNA (cBioPortal) or a seg file.")] = None,
-    drug_response: Annotated[Path | None, typer.Option(help="IC50 table.")] = None,
-    sample: Annotated[str | None, typer.Option(help="Sample to take from multi-sample files.")] = None,
+    vcf: VcfOpt = None,
+    maf: MafOpt = None,
+    fusions: FusionsOpt = None,
+    cnv: CnvOpt = None,
+    drug_response: DrugResponseOpt = None,
+    sample: SampleOpt = None,
     output_format: Annotated[Format, typer.Option("--format", "-f", help="text or json.")] = Format.text,
     today: Annotated[str | None, typer.Option(hidden=True)] = None,
 ) -> None:
@@ -238,9 +237,9 @@ def triage_command(
     from ismart.report import triage_report
 
     as_of = _parse_date(today, "--today") or date.today()
-    given = ProfileSources(vcf, maf, fusions, cnv, drug_response, sample)
+    given = lab_files(vcf, maf, fusions, cnv, drug_response, sample)
     if not profiles and not given.any():
-        raise _fail("give a dossier or at least one of --vcf, --maf, --fusions, --cnv, --drug-response")
+        raise fail("give a dossier or at least one of --vcf, --maf, --fusions, --cnv, --drug-response")
     try:
         protocol = protocol_from_environment()
         merged = Dossier()
@@ -251,7 +250,7 @@ def triage_command(
         merged = with_files(merged, given)
         result = triage(build_profile(merged.profiling), protocol)
     except IsmartError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     if output_format is Format.json:
         _emit(triage_report.render_json(result, protocol.version), None)
     else:
@@ -290,7 +289,7 @@ def prescreen_command(
     from ismart.prescreen.summary import bar_chart, summarise
 
     if output is not None and output.suffix.lower() not in (".tsv", ".csv", ".parquet"):
-        raise _fail(f"--output: {output.name} must end in .tsv, .csv or .parquet")
+        raise fail(f"--output: {output.name} must end in .tsv, .csv or .parquet")
     err = Console(stderr=True)
     try:
         protocol = protocol_from_environment()
@@ -304,7 +303,7 @@ def prescreen_command(
             task = bar.add_task("pre-screening", total=None)
             result = prescreen(study, protocol, lambda msg: bar.update(task, description=msg))
     except IsmartError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     rows = summarise(result, protocol)
     if output is not None:
         suffix = output.suffix.lower()
@@ -316,7 +315,7 @@ def prescreen_command(
                 plain = result.with_columns(pl.col(pl.String).replace("", None))
                 plain.write_csv(output, separator="\t" if suffix == ".tsv" else ",", null_value="")
         except OSError as exc:
-            raise _fail(f"cannot write {output}: {exc.strerror}") from None
+            raise fail(f"cannot write {output}: {exc.strerror}") from None
     table = Table(title=f"{result.height:,} samples", title_justify="left")
     for column in ("group", "name", "samples", "%", "board review"):
         table.add_column(column)
@@ -347,8 +346,15 @@ def version_command() -> None:
     try:
         protocol = protocol_from_environment()
     except IsmartError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     typer.echo(f"ismart {__version__}; {protocol.name} protocol data {protocol.version}")
+
+
+_SERVE_HELP = (
+    "Run the registry API (FastAPI) on 127.0.0.1. Reads ISMART_SECRET_KEY (signs tokens; required), "
+    "ISMART_DATABASE_URL (default sqlite:///ismart.db), ISMART_PROTOCOL_DIR (amended protocol data; "
+    "default the shipped data) and ISMART_TOKEN_MINUTES (token lifetime, default 30)."
+)
 
 
 def _mount() -> None:
@@ -359,12 +365,16 @@ def _mount() -> None:
     app.add_typer(ae_app, name="ae", help="Adverse events: CTCAE v5.0 lab grading, DLT candidates, safety.")
     from ismart.cli.registry import audit_app, rescreen_app, serve, user_app
 
-    app.add_typer(user_app, name="user", help="Registry users: ismart user add NAME ROLE.")
+    app.add_typer(
+        user_app,
+        name="user",
+        help="Registry users: ismart user add NAME ROLE. Reads ISMART_DATABASE_URL and ISMART_PROTOCOL_DIR.",
+    )
     app.add_typer(audit_app, name="audit", help="Audit trail: verify the hash chain, export as CSV.")
     app.add_typer(
         rescreen_app, name="rescreen", help="Re-run screenings under new protocol data; review changes."
     )
-    app.command("serve", help="Run the registry API (FastAPI) on 127.0.0.1.")(serve)
+    app.command("serve", help=_SERVE_HELP)(serve)
 
 
 _mount()

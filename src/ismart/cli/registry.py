@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
 
+from ismart.cli.boundary import fail
 from ismart.errors import IsmartError
 from ismart.registry import db, services
 from ismart.registry.access import Role
@@ -29,8 +30,7 @@ def _sessions() -> db.sessionmaker[db.Session]:
 
 
 def _fail(exc: IsmartError) -> typer.Exit:
-    typer.echo(f"error: {exc}", err=True)
-    return typer.Exit(2)
+    return fail(str(exc))  # the command line's one error boundary
 
 
 @user_app.command("add")
@@ -42,7 +42,7 @@ def user_add(
         str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, help="Password.")
     ] = "",
 ) -> None:
-    """Add a user (as the trial office)."""
+    """Add a user (as the trial office). Reads ISMART_DATABASE_URL and ISMART_PROTOCOL_DIR."""
     try:
         with _sessions().begin() as session:
             services.create_user(

@@ -1,1 +1,3 @@
 """Eligibility: per-criterion evaluation, verdicts and the earliest possible C1D1."""
+
+__all__: list[str] = []  # the public API is in the modules: engine.screen, result, windows, ...

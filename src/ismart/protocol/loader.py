@@ -64,6 +64,10 @@ def load_from(folder: Traversable | Path) -> Protocol:
     """Load a protocol folder: master.yaml plus the sub-protocol files it lists."""
     master = _load(folder / "master.yaml", Master)
     check_master(master, "master.yaml")
+    if master.dose_finding is not None:
+        for cited in master.dose_finding.sources():
+            if cited not in master.sources:
+                raise ProtocolDataError(f"master.yaml: dose_finding cites unknown source {cited!r}")
     subs: list[SubProtocol] = []
     for sub_id in master.subprotocols:
         name = f"{sub_id}.yaml"

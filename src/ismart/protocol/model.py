@@ -539,6 +539,35 @@ class Source(_Data):
     as_of: str
 
 
+class DltRuleData(_Data):
+    """A DLT rule as data (read into ``treatment.adverse_events.DltRule``); ``source`` says whose."""
+
+    source: str
+    window: Literal["day28", "recovery_day49"]
+    min_grade_nonhematologic: int = Field(ge=1, le=5)
+    min_grade_hematologic: int = Field(ge=1, le=5)
+    hematologic_terms: list[str]
+    attribution_at_least: Literal["unrelated", "unlikely", "possible", "probable", "definite"]
+    excluded_terms: list[str] = []
+
+
+class DoseFinding(_Data):
+    """The phase I dose finding the sub-protocols share: design, levels, DLT period and rule."""
+
+    design: Literal["rolling6", "3+3", "boin"]
+    design_source: str
+    levels: list[int] = Field(min_length=1)
+    start_level: int
+    levels_source: str
+    dlt_window_days: int = Field(gt=0)
+    dlt_window_source: str
+    dlt_window_reading: str
+    dlt_rule: DltRuleData
+
+    def sources(self) -> list[str]:
+        return [self.design_source, self.levels_source, self.dlt_window_source, self.dlt_rule.source]
+
+
 class Master(_Data):
     schema_version: int
     name: str
@@ -547,6 +576,7 @@ class Master(_Data):
     description: str
     subprotocols: list[str]
     sources: dict[str, Source]
+    dose_finding: DoseFinding | None = None
     templates: dict[str, CriterionTemplate]
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from ismart import ENGINE_VERSION
 from ismart.application.screening import ScreeningRequest, read_dossier, run_screening, to_contract
+from ismart.countries import country_codes
 from ismart.protocol import load_protocol
 from ismart.protocol.model import Protocol, SubProtocol
 from ismart.registry import audit
@@ -34,22 +35,6 @@ from ismart.registry.models import (
 )
 from ismart.registry.security import check_password, hash_password
 
-_COUNTRIES = {
-    "Austria": "AT",
-    "Belgium": "BE",
-    "Denmark": "DK",
-    "Finland": "FI",
-    "France": "FR",
-    "Germany": "DE",
-    "Ireland": "IE",
-    "Israel": "IL",
-    "Italy": "IT",
-    "Netherlands": "NL",
-    "Norway": "NO",
-    "Spain": "ES",
-    "Sweden": "SE",
-    "United Kingdom": "GB",
-}
 TRANSITIONS = {
     "new": {"screened"},
     "screened": {"screened", "board_reviewed", "off_study"},
@@ -89,7 +74,7 @@ def _subprotocol(sp_id: str) -> SubProtocol:
 
 def site_code_for(*, city: str, country: str) -> str:
     ascii_city = unicodedata.normalize("NFKD", city).encode("ascii", "ignore").decode().upper()
-    return f"{_COUNTRIES.get(country, country[:2].upper())}-{ascii_city.replace(' ', '')[:3]}"
+    return f"{country_codes().get(country, country[:2].upper())}-{ascii_city.replace(' ', '')[:3]}"
 
 
 # --- seeding ---------------------------------------------------------------------------------------

@@ -20,7 +20,8 @@ from typing import Literal, Self, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ismart.errors import InputError
+from ismart.errors import InputError, InternalError
+from ismart.protocol import load_protocol
 from ismart.treatment.ctcae import allowed_grades, canonical_term, is_lab_term
 
 Attribution = Literal["unrelated", "unlikely", "possible", "probable", "definite"]
@@ -29,18 +30,14 @@ ATTRIBUTIONS: tuple[Attribution, ...] = get_args(Attribution)  # weakest first
 CYCLE_LAST_DAY = 28
 RECOVERY_LAST_DAY = 49
 
-# Placeholder defaults (not HEM-iSMART's; its DLT definition is not public).
-PLACEHOLDER_HEMATOLOGIC_TERMS = (
-    "Anemia",
-    "Neutrophil count decreased",
-    "Platelet count decreased",
-    "White blood cell decreased",
-    "Lymphocyte count decreased",
-    "CD4 lymphocytes decreased",
-    "Febrile neutropenia",
-)
-# Lymphopenia is expected with dexamethasone-based backbones; excluded in the placeholder.
-PLACEHOLDER_EXCLUDED_TERMS = ("Lymphocyte count decreased", "CD4 lymphocytes decreased")
+# ismart's placeholder DLT rule (not HEM-iSMART's: its DLT definition is not public) is data, in
+# master.yaml dose_finding.dlt_rule, citing the source ``ismart_placeholder``.
+_PLACEHOLDER = load_protocol().master.dose_finding
+if _PLACEHOLDER is None:
+    raise InternalError("the shipped protocol data has no dose_finding section")
+_RULE = _PLACEHOLDER.dlt_rule
+PLACEHOLDER_HEMATOLOGIC_TERMS: tuple[str, ...] = tuple(_RULE.hematologic_terms)
+PLACEHOLDER_EXCLUDED_TERMS: tuple[str, ...] = tuple(_RULE.excluded_terms)
 
 
 class AdverseEvent(BaseModel):
@@ -71,13 +68,13 @@ class DltRule(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    window: Window = "day28"
-    min_grade_nonhematologic: int = Field(default=3, ge=1, le=5)
-    min_grade_hematologic: int = Field(default=4, ge=1, le=5)
+    window: Window = _RULE.window
+    min_grade_nonhematologic: int = Field(default=_RULE.min_grade_nonhematologic, ge=1, le=5)
+    min_grade_hematologic: int = Field(default=_RULE.min_grade_hematologic, ge=1, le=5)
     hematologic_terms: tuple[str, ...] = PLACEHOLDER_HEMATOLOGIC_TERMS
-    attribution_at_least: Attribution = "possible"
+    attribution_at_least: Attribution = _RULE.attribution_at_least
     excluded_terms: tuple[str, ...] = PLACEHOLDER_EXCLUDED_TERMS
-    shipped_as_placeholder: bool = True
+    shipped_as_placeholder: bool = _RULE.source == "ismart_placeholder"
 
     def is_hematologic(self, term: str) -> bool:
         return _term_key(term) in {_term_key(t) for t in self.hematologic_terms}

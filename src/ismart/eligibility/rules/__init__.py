@@ -11,6 +11,8 @@ from ismart.eligibility.status import Outcome, Status, all_of, any_of, negate
 from ismart.errors import InternalError
 from ismart.protocol.model import AllRule, AnyRule, NotRule, OpenQuestion, Rule
 
+__all__ = ["RULE_TYPES", "evaluate", "open_question"]
+
 _EVALUATORS: dict[str, Callable[[Any, Context], Outcome]] = {
     "age": patient.age,
     "weight": patient.weight,

@@ -176,7 +176,7 @@ def performance(rule: PerformanceRule, ctx: Context) -> Outcome:
         return Outcome(Status.UNKNOWN, "age unknown: scale cannot be checked", {}, ("patient.birth_date",))
     assert perf.assessed_on is not None
     at = calculators.age_on(birth, perf.assessed_on)
-    expected = "lansky" if at.years <= rule.lansky_up_to_completed_years else "karnofsky"
+    expected = calculators.performance_scale(at, rule.lansky_up_to_completed_years)
     evidence = {
         "scale": perf.scale,
         "expected_scale": expected,

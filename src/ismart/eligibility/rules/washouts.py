@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 
 from ismart import calculators
@@ -287,6 +286,3 @@ def washout_surgery(rule: SurgeryWashoutRule, ctx: Context) -> Outcome:
             )
         )
     return _combine(parts, "no major surgery")
-
-
-WashoutEvaluator = Callable[..., Outcome]

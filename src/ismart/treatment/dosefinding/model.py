@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal, get_args
 
-from ismart.errors import InputError
+from ismart.errors import InputError, InternalError
+from ismart.protocol import load_protocol
+from ismart.protocol.model import DoseFinding
 
 DesignName = Literal["rolling6", "3+3", "boin"]
 Evaluable = Literal["yes", "no", "pending"]
@@ -20,10 +22,20 @@ TableRow = dict[str, str | int | float | None]
 
 DESIGNS: tuple[DesignName, ...] = get_args(DesignName)
 EVALUABLE: tuple[Evaluable, ...] = get_args(Evaluable)
-# HEM-iSMART: start at level 1, one de-escalation level (-1), one escalation level (2).
-HEM_ISMART_LEVELS: tuple[int, ...] = (-1, 1, 2)
-HEM_ISMART_START = 1
-DLT_WINDOW_DAYS = 28
+
+
+def _shipped() -> DoseFinding:
+    found = load_protocol().master.dose_finding
+    if found is None:
+        raise InternalError("the shipped protocol data has no dose_finding section")
+    return found
+
+
+# HEM-iSMART's levels, start level and DLT period are protocol data (master.yaml dose_finding,
+# each with its source): B's levels -1, 1, 2 starting at 1; a 28-day DLT period (ismart's reading).
+HEM_ISMART_LEVELS: tuple[int, ...] = tuple(_shipped().levels)
+HEM_ISMART_START: int = _shipped().start_level
+DLT_WINDOW_DAYS: int = _shipped().dlt_window_days
 
 
 @dataclass(frozen=True)
