@@ -28,6 +28,8 @@ def _status(case: dict[str, Any]) -> tuple[Status, list[str]]:
 def test_criterion_case(case: dict[str, Any]) -> None:
     status, summaries = _status(case)
     assert status is Status(case["expect"]), summaries
+    if "reason" in case:
+        assert any(case["reason"] in s for s in summaries), summaries
 
 
 def test_case_ids_are_unique() -> None:

@@ -21,6 +21,10 @@ CLASSES = {
     "cyp3a4_moderate_inducer",
     "pgp_inhibitor",
     "qt_prolonging",
+    "cyp3a4_weak_inhibitor",
+    "herbal_interaction",
+    "supportive_care",
+    "antileukaemic",
 }
 TABLE = MedicationTable.load_default()
 ALL_NAMES = [(drug.name, name) for drug in TABLE.drugs for name in (drug.name, *drug.synonyms)]
@@ -48,10 +52,10 @@ def _write(tmp_path: Path, data: Any, name: str = "table.yaml") -> Path:
 
 
 def test_shipped_table_header_and_classes() -> None:
-    assert TABLE.version == "2026.11"
+    assert TABLE.version == "2026.12"
     assert set(TABLE.classes) == CLASSES
     assert all(label.strip() for label in TABLE.classes.values())
-    assert 80 <= len(TABLE.drugs) <= 120
+    assert 200 <= len(TABLE.drugs) <= 300
     assert MedicationTable.load_default() is TABLE  # cached
 
 
@@ -70,7 +74,9 @@ def test_qt_memberships_cite_labels_never_crediblemeds() -> None:
         if "qt_prolonging" in drug.classes:
             source = TABLE.sources[drug.sources["qt_prolonging"]]
             assert "crediblemeds" not in source.url.lower(), drug.name
-            assert drug.sources["qt_prolonging"].startswith("label_"), drug.name
+            assert drug.sources["qt_prolonging"].startswith(("label_", "review_", "ema_", "epar_", "fda_")), (
+                drug.name
+            )
 
 
 def test_every_class_has_members_and_names_are_lowercase() -> None:
@@ -157,14 +163,11 @@ def test_tolerant_matching(text: str, drug: str) -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "paracetamol",
-        "cotrimoxazole",
         "tablet",
         "200 mg",
         "",
         "   ",
         "water for injection",
-        "vincristine 1.5 mg/m2",
         "!!!",
         "\u00e9\u00e8",
     ],
@@ -310,13 +313,13 @@ def test_import_chosen_categories_and_header_variants(tmp_path: Path) -> None:
         "generic_name;brand names;Category\n"
         "Famotidine;Pepcid;cr\n"
         "Hydroxyzine;Atarax, Vistaril;Conditional Risk\n"
-        "Chlorpromazine;Thorazine;Known risk of TdP\n"
+        "Bepridil;Vascor;Known risk of TdP\n"
     )
     table = TABLE.with_qt_import(_csv(tmp_path, text), categories=("KR", "cr"))
-    for name in ("famotidine", "Vistaril", "thorazine"):
+    for name in ("famotidine", "Vistaril", "vascor"):
         assert "qt_prolonging" in table.classes_of(name)
     only_cr = TABLE.with_qt_import(_csv(tmp_path, text), categories="CR")
-    assert only_cr.classes_of("chlorpromazine") == frozenset()
+    assert only_cr.classes_of("bepridil") == frozenset()
 
 
 def test_import_with_bom_and_without_brand_column(tmp_path: Path) -> None:

@@ -15,6 +15,8 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
+from fractions import Fraction
 from functools import cache, lru_cache
 from importlib import resources
 from typing import Any, Literal
@@ -167,6 +169,52 @@ def creatinine_mg_dl(value: float, unit: str) -> float:
 def bilirubin_mg_dl(value: float, unit: str) -> float:
     """Bilirubin in mg/dL from mg/dL or umol/L (any micro spelling)."""
     return _to_mg_dl(value, unit, _BILIRUBIN_FACTORS, "bilirubin")
+
+
+# Exact arithmetic for thresholds: a value is taken at the precision the laboratory printed
+# (its shortest decimal form), so 1.05 / 0.7 is exactly 3/2 and "at most 1.5 x ULN" holds.
+_CREATININE_EXACT = {
+    "mg/dl": Fraction(1),
+    "umol/l": 1 / Fraction("88.4"),
+    "mmol/l": 1000 / Fraction("88.4"),
+}
+_BILIRUBIN_EXACT = {"mg/dl": Fraction(1), "umol/l": 1 / Fraction("17.1")}
+
+# Catalytic activity: 1 U = 1 umol/min and 1 kat = 1 mol/s, so 1 ukat/L = 60 U/L (the IFCC/SI
+# definition of the enzyme unit; Swedish laboratories report ALT/AST in ukat/L).
+ENZYME_U_PER_UKAT: int = 60
+_ENZYME_EXACT = {"u/l": Fraction(1), "iu/l": Fraction(1), "ukat/l": Fraction(ENZYME_U_PER_UKAT)}
+
+
+def exact(value: float) -> Fraction:
+    """A reported number as an exact fraction of its shortest decimal form (0.7 -> 7/10)."""
+    return Fraction(Decimal(repr(value)))
+
+
+def _exact_factor(unit: str, factors: Mapping[str, Fraction], analyte: str) -> Fraction:
+    factor = factors.get(_unit_key(unit))
+    if factor is None:
+        raise UnitError(f"{analyte} unit {unit!r} is not accepted")
+    return factor
+
+
+def creatinine_mg_dl_exact(value: float, unit: str) -> Fraction:
+    """Creatinine in mg/dL as an exact fraction (for threshold comparisons)."""
+    return exact(value) * _exact_factor(unit, _CREATININE_EXACT, "creatinine")
+
+
+def bilirubin_mg_dl_exact(value: float, unit: str) -> Fraction:
+    """Bilirubin in mg/dL as an exact fraction."""
+    return exact(value) * _exact_factor(unit, _BILIRUBIN_EXACT, "bilirubin")
+
+
+def enzyme_u_l_exact(value: float, unit: str) -> Fraction:
+    """ALT/AST activity in U/L from U/L, IU/L or ukat/L (any micro spelling), exactly."""
+    return exact(value) * _exact_factor(unit, _ENZYME_EXACT, "enzyme")
+
+
+def is_enzyme_unit(unit: str) -> bool:
+    return _unit_key(unit) in _ENZYME_EXACT
 
 
 # ---------------------------------------------------------------------------------------------

@@ -228,7 +228,7 @@ class Covid(_Section):
     symptoms: bool | None = None
 
 
-TestResult = Literal["negative", "positive", "unknown"]
+TestResult = Literal["negative", "positive", "unknown", "not_tested"]
 
 
 class Infections(_Section):
@@ -283,6 +283,7 @@ class Medication(_Section):
     name: str
     route: str | None = None
     required_during_study: bool | None = None
+    use: Literal["regular", "as_needed", "procedure"] | None = None  # absent: regular
 
 
 class Diet(_Section):
@@ -315,7 +316,6 @@ _LAB_UNIT_CHECKS = {
     "bilirubin_direct": calculators.bilirubin_mg_dl,
     "bilirubin_total": calculators.bilirubin_mg_dl,
 }
-_ENZYME_UNITS = {"u/l", "iu/l"}
 _MUST_BE_POSITIVE = {"creatinine", "gfr_measured"}
 _GFR_UNITS = {"ml/min/1.73m2", "ml/min/1.73m²", "ml/min/1.73 m2"}
 
@@ -332,8 +332,8 @@ def _check_lab(index: int, lab: Lab) -> None:
             _LAB_UNIT_CHECKS[lab.test](1.0, lab.unit)
         except ValueError as exc:
             raise DossierError(f"{field}.unit", str(exc)) from None
-    elif lab.test in ("alt", "ast") and unit not in _ENZYME_UNITS:
-        raise DossierError(f"{field}.unit", f"{lab.test} must be in U/L, not {lab.unit!r}")
+    elif lab.test in ("alt", "ast") and not calculators.is_enzyme_unit(lab.unit):
+        raise DossierError(f"{field}.unit", f"{lab.test} must be in U/L or µkat/L, not {lab.unit!r}")
     elif lab.test == "gfr_measured" and unit not in {u.replace(" ", "") for u in _GFR_UNITS}:
         raise DossierError(f"{field}.unit", f"gfr_measured must be in mL/min/1.73m2, not {lab.unit!r}")
     if lab.value < 0 or (lab.value == 0 and lab.test in _MUST_BE_POSITIVE):
@@ -430,6 +430,59 @@ def from_mapping(data: Any, *, as_of: date) -> Dossier:
     return dossier
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """Safe YAML that refuses a key given twice and names the line of an impossible date."""
+
+
+def _strict_mapping(loader: _StrictLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r} (each key once)", key_node.start_mark
+            )
+        seen.add(key)
+    return loader.construct_mapping(node, deep=True)
+
+
+def _strict_timestamp(loader: _StrictLoader, node: yaml.ScalarNode) -> Any:
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"not a calendar date: {node.value!r}", node.start_mark
+        ) from None
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _strict_mapping)
+_StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _strict_timestamp)
+
+
+def _no_duplicate_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise DossierError("", f"duplicate key {key!r} in JSON (each key once)")
+        result[key] = value
+    return result
+
+
+def parse_text(text: str, *, json_format: bool, name: str) -> Any:
+    """Parse dossier text (YAML or JSON), refusing duplicate keys; errors name the line."""
+    try:
+        if json_format:
+            return json.loads(text, object_pairs_hook=_no_duplicate_pairs)
+        return yaml.load(text, Loader=_StrictLoader)
+    except json.JSONDecodeError as exc:
+        raise DossierError("", f"{name}: invalid JSON at line {exc.lineno}: {exc.msg}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "syntax error"
+        raise DossierError("", f"{name}: invalid YAML{where}: {problem}") from None
+
+
 def load(path: Path, *, as_of: date) -> Dossier:
     """Read a dossier from a YAML or JSON file."""
     try:
@@ -438,15 +491,5 @@ def load(path: Path, *, as_of: date) -> Dossier:
         raise DossierError("", f"cannot read {path}: {exc.strerror}") from None
     except UnicodeDecodeError:
         raise DossierError("", f"{path} is not UTF-8 text") from None
-    try:
-        data = (
-            json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
-        )  # exact error lines
-    except json.JSONDecodeError as exc:
-        raise DossierError("", f"{path}: invalid JSON at line {exc.lineno}: {exc.msg}") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or "syntax error"
-        raise DossierError("", f"{path}: invalid YAML{where}: {problem}") from None
+    data = parse_text(text, json_format=path.suffix.lower() == ".json", name=str(path))
     return from_mapping(data, as_of=as_of)

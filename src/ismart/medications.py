@@ -16,7 +16,13 @@ category CredibleMeds itself recommends for clinical decision support. Imported 
 
 Name matching is token based: case, accents, punctuation, hyphen/space variants, salts, doses and
 dosage-form words are tolerated ("Ondansetron HCl 4 mg tablet"), but a name never matches inside a
-longer, different word ("quinine" does not match "quinidine").
+longer, different word ("quinine" does not match "quinidine"). Names are compared after a
+spelling fold that maps the regular European variants of an INN onto one key (th/t, ph/f, y/i,
+k/c, qu/c, doubled letters, a final e: "itraconazol", "Claritromycine", "Ciclosporin",
+"levofloxacine" and "kinin" find their INN); two table names that fold alike are refused when
+the table is loaded. A name that is still not found is *not recognised*; :meth:`suggest` offers
+the closest table name (rapidfuzz), and :meth:`near_forbidden` finds words of a line that are
+close to a drug of a given class, so that a misspelt forbidden drug is never read as safe.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ from pathlib import Path
 from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from rapidfuzz import fuzz, process
 
 from ismart import yamlio
 from ismart.errors import ProfileFileError, ProtocolDataError
@@ -76,6 +83,7 @@ class DrugEntry(_Frozen):
     synonyms: tuple[str, ...] = ()
     classes: tuple[str, ...] = Field(min_length=1)
     sources: dict[str, str]
+    names_source: str | None = None  # where the brand names / national spellings were read
 
     @model_validator(mode="after")
     def _check(self) -> Self:
@@ -106,6 +114,8 @@ class MedicationFile(_Frozen):
                     raise ValueError(f"{drug.name}: unknown class {cls!r}")
                 if source not in self.sources:
                     raise ValueError(f"{drug.name}: cites unknown source {source!r}")
+            if drug.names_source is not None and drug.names_source not in self.sources:
+                raise ValueError(f"{drug.name}: names cite unknown source {drug.names_source!r}")
         return self
 
 
@@ -119,8 +129,28 @@ def _tokens(text: str) -> list[str]:
     return re.findall(r"[a-z]+|[0-9]+", plain.lower())
 
 
+_FOLDS = (
+    ("ph", "f"),
+    ("th", "t"),
+    ("qu", "c"),
+    ("ck", "c"),
+    ("k", "c"),
+    ("y", "i"),
+    ("ae", "e"),
+    ("oe", "e"),
+)
+
+
+def _fold(joined: str) -> str:
+    """One key for the regular European spellings of a name (see the module docstring)."""
+    for old, new in _FOLDS:
+        joined = joined.replace(old, new)
+    joined = re.sub(r"([a-z])\1+", r"\1", joined)
+    return joined[:-1] if len(joined) > 4 and joined.endswith("e") else joined
+
+
 def _key(text: str) -> str:
-    return "".join(_tokens(text))
+    return _fold("".join(_tokens(text)))
 
 
 def _index(drugs: Iterable[DrugEntry]) -> dict[str, DrugEntry]:
@@ -150,9 +180,9 @@ def _lookup(index: Mapping[str, DrugEntry], text: str, longest: int) -> DrugEntr
         joined = ""
         for word in words[start:]:
             joined += word
-            if len(joined) > longest:
+            if len(joined) > longest + 2:
                 break
-            entry = index.get(joined)
+            entry = index.get(_fold(joined))
             if entry is not None and len(joined) > best_length:
                 best, best_length = entry, len(joined)
     return best
@@ -168,6 +198,13 @@ class MedicationTable:
         self.data = data
         self._index = _index(data.drugs)
         self._longest = max((len(k) for k in self._index), default=0)
+        self._display = {
+            _key(n): drug.name if _key(n) == _key(drug.name) else f"{n} ({drug.name})"
+            for drug in data.drugs
+            for n in (drug.name, *drug.synonyms)
+            if _key(n)
+        }
+        self._choices = list(self._display)
         self._seen: dict[str, DrugEntry | None] = {}  # names repeat across screenings
 
     @property
@@ -210,6 +247,28 @@ class MedicationTable:
         if name not in self._seen:
             self._seen[name] = _lookup(self._index, name, self._longest)
         return self._seen[name]
+
+    def suggest(self, name: str) -> str | None:
+        """The table name closest to an unrecognised ``name`` ("did you mean ...?"), if any is close."""
+        words = [w for w in _tokens(name) if len(w) >= 4 and not w.isdigit()]
+        best: tuple[str, float] | None = None
+        for query in (*words, "".join(words)):
+            found = process.extractOne(_fold(query), self._choices, scorer=fuzz.ratio, score_cutoff=75)
+            if found is not None and (best is None or found[1] > best[1]):
+                best = (self._display[found[0]], found[1])
+        return best[0] if best else None
+
+    def near_forbidden(self, name: str, classes: Iterable[str]) -> list[tuple[str, str]]:
+        """(word, drug) for words of ``name`` that are close to, but not, a drug of ``classes``."""
+        wanted = set(classes)
+        found: list[tuple[str, str]] = []
+        for word in _tokens(name):
+            if len(word) < 5 or word.isdigit() or _fold(word) in self._index:
+                continue
+            hit = process.extractOne(_fold(word), self._choices, scorer=fuzz.ratio, score_cutoff=80)
+            if hit is not None and set(self._index[hit[0]].classes) & wanted:
+                found.append((word, self._display[hit[0]]))
+        return found
 
     def classes_of(self, name: str) -> frozenset[str]:
         """The interaction classes of a medication name; empty when it is not in the table."""
@@ -355,7 +414,10 @@ def _merge_qt(drugs: tuple[DrugEntry, ...], rows: list[_QtRow], source_id: str) 
             merged[row.generic] = DrugEntry(
                 name=row.generic, synonyms=brands, classes=(QT_CLASS,), sources={QT_CLASS: source_id}
             )
-        elif QT_CLASS not in entry.classes:
+        elif QT_CLASS in entry.classes:
+            if brands:
+                merged[entry.name] = entry.model_copy(update={"synonyms": entry.synonyms + brands})
+        else:
             merged[entry.name] = DrugEntry(
                 name=entry.name,
                 synonyms=entry.synonyms + brands,

@@ -30,10 +30,10 @@ def test_cli_api_and_registry_agree_under_an_amended_protocol(
     try:
         # what bootstrap.open_registry does with the deployment's settings, without a second database
         services.activate_protocol(protocol_from_environment())
-        cli = CliRunner().invoke(
-            main_app,
-            ["screen", str(EXAMPLES / "b-nup214-abl1-eligible.yaml"), "--as-of", str(AS_OF), "-f", "json"],
-        )
+        # the example without its patient.id, which the registry refuses under another subject (issue 9)
+        plain = tmp_path / "b-nup214-abl1-eligible.json"
+        plain.write_text(json.dumps(eligible_b()), encoding="utf-8")
+        cli = CliRunner().invoke(main_app, ["screen", str(plain), "--as-of", str(AS_OF), "-f", "json"])
         assert cli.exit_code == 0, cli.output
         from_cli = json.loads(cli.output)
 

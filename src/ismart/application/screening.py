@@ -104,9 +104,7 @@ def _record(request: ScreeningRequest) -> Dossier:
 
 def run_screening(request: ScreeningRequest, *, protocol: Protocol) -> ScreeningResult:
     """Load or map the dossier, attach its lab files, screen it under ``protocol``."""
-    return screen(
-        _record(request), protocol, as_of=request.as_of, c1d1=request.c1d1, options=request.options
-    )
+    return screen(_record(request), protocol, as_of=request.as_of, c1d1=request.c1d1, options=request.options)
 
 
 def to_contract(result: ScreeningResult) -> dict[str, Any]:

@@ -91,6 +91,8 @@ def screen_command(
 ) -> None:
     """Screen one patient against every HEM-iSMART sub-protocol."""
     as_of = _parse_date(today, "--today") or date.today()
+    if as_of > date.today():  # issue 9: a screening cannot be dated in the future
+        raise fail(f"--as-of: {as_of} is in the future (today is {date.today()})")
     planned = _parse_date(c1d1, "--c1d1")
     request = ScreeningRequest(
         dossier=path,

@@ -4,9 +4,11 @@ Conventions (shown in each verdict's evidence):
 
 * day counts use calendar dates: a last dose on day X satisfies "at least N days" on X + N;
 * month counts use calendar months (X + 2 months; from 31 January, 1 month is 28/29 February);
-* hour counts with only a date known assume the event happened at the end of that day, so
-  "48 hours" after a dose on day X ends at 00:00 on X + 3; with a time known they are exact,
-  and a C1D1 on the day the hours run out is REVIEW (the first dose must be given after that time).
+* hour counts with only a date known: the window is over for certain once it would be over even
+  for an event at the very end of that day ("48 hours" after a dose on day X: from X + 3); on a
+  day where it is over only if the event was early enough (X + 2), the answer depends on hours
+  nobody gave and is REVIEW. With a time known they are exact, and a C1D1 on the day the hours
+  run out is REVIEW (the first dose must be given after that time).
 """
 
 from __future__ import annotations
@@ -19,7 +21,10 @@ from dateutil.relativedelta import relativedelta
 from ismart.eligibility.status import Outcome, Status
 
 DAY_CONVENTION = "calendar days: a last dose on day X satisfies 'N days' on day X + N"
-HOUR_CONVENTION_DATE = "only a date known: taken as the end of that day"
+HOUR_CONVENTION_DATE = (
+    "only a date known: over for certain when over even for an event at the end of that day; "
+    "REVIEW on a day where it depends on the hour"
+)
 
 
 def as_datetime_end(moment: date | datetime) -> datetime:
@@ -40,6 +45,13 @@ def clear_date_after_hours(moment: date | datetime, hours: float) -> tuple[date,
     return first, end
 
 
+def possibly_over_from(moment: date | datetime, hours: float) -> date | None:
+    """For a bare date: the first day on which an hour window may already be over (event at 00:00)."""
+    if isinstance(moment, datetime):
+        return None
+    return (datetime.combine(moment, time.min) + timedelta(hours=hours)).date()
+
+
 def waiting(
     c1d1: date | None,
     earliest: date,
@@ -47,8 +59,13 @@ def waiting(
     what: str,
     evidence: dict[str, Any],
     window_end: datetime | None = None,
+    possibly_from: date | None = None,
 ) -> Outcome:
-    """Judge a waiting period that ends on ``earliest`` against the planned C1D1."""
+    """Judge a waiting period that ends on ``earliest`` against the planned C1D1.
+
+    ``possibly_from`` (date-only hour windows): from that day the period may be over, depending on
+    the hour of an event whose time is not known; a C1D1 from then until ``earliest`` is REVIEW.
+    """
     evidence = {**evidence, "earliest_allowed": earliest.isoformat()}
     if c1d1 is None:
         return Outcome(
@@ -63,6 +80,12 @@ def waiting(
         return Outcome(Status.MET, f"{what}: over by {earliest}", evidence, (), earliest, True)
     if window_end is not None and c1d1 == window_end.date():
         note = f"{what}: ends {window_end:%Y-%m-%d %H:%M}; first dose only after that time"
+        return Outcome(Status.REVIEW, note, evidence, (), earliest, True)
+    if possibly_from is not None and possibly_from <= c1d1:
+        note = (
+            f"{what}: only a date is known, so whether it is over on C1D1 depends on the hours "
+            f"(over for certain from {earliest})"
+        )
         return Outcome(Status.REVIEW, note, evidence, (), earliest, True)
     return Outcome(
         Status.NOT_MET,

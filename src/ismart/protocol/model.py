@@ -88,6 +88,8 @@ class WeightRule(_Data):
     below_split_min_kg: float | None = None
     above_split_min_kg: float | None = None
     reading: str | None = None
+    max_age_days: int | None = None  # ismart reading: how old "at enrolment" may be
+    age_reading: str | None = None
 
 
 class PerformanceRule(_Data):
@@ -193,6 +195,9 @@ class ResistanceMutation(_Data):
     positions: list[int] = []
     changes: list[str] = []
     drug: str
+    # open lists ("e.g. G101V, F104L/C"): other changes at these residues are REVIEW
+    review_positions: list[int] = []
+    review_reading: str | None = None
 
 
 class ResistanceRule(_Data):
@@ -246,6 +251,8 @@ class LvefRule(_Data):
 class QtcRule(_Data):
     type: Literal["qtc"]
     max_ms: float
+    site_tolerance_ms: float | None = None  # ismart reading: reported vs recomputed QTcF
+    reading: str | None = None
 
 
 class PregnancyRule(_Data):
@@ -261,6 +268,7 @@ class InfectionRule(_Data):
     type: Literal["infection"]
     covid: bool
     covid_contact_wait_days: int = 5
+    reading: str | None = None
 
 
 class PriorTreatmentRule(_Data):
@@ -272,6 +280,8 @@ class PriorTreatmentRule(_Data):
 class ProhibitedMedicationRule(_Data):
     type: Literal["prohibited_medication"]
     classes: list[str]
+    review_classes: list[str] = []  # classes the documents leave open: REVIEW with `reading`
+    reading: str | None = None
 
 
 class DietRule(_Data):

@@ -231,7 +231,9 @@ def add_dossier(
 ) -> DossierVersion:
     require(actor, Role.site_staff, Role.site_investigator, Role.trial_office)
     subject = get_subject(session, actor=actor, code=code, lock=True)
-    read_dossier(data, as_of=as_of)
+    record = read_dossier(data, as_of=as_of)
+    if record.patient.id is not None and record.patient.id != subject.code:  # issue 9
+        raise Invalid(f"patient.id: {record.patient.id!r} does not match subject {subject.code}")
     previous = _latest_dossier(session, code)
     if previous is not None and not (reason and reason.strip()):
         raise Invalid("reason: a reason is required to change stored clinical data")

@@ -15,6 +15,7 @@ from ismart.eligibility.windows import (
     add_months,
     as_date,
     clear_date_after_hours,
+    possibly_over_from,
     waiting,
 )
 from ismart.protocol.model import (
@@ -140,6 +141,9 @@ def _covid(covid: Covid | None, wait_days: int) -> Outcome:
     return all_of(parts)
 
 
+_NOT_KNOWN = {"unknown": "status unknown", "not_tested": "not tested"}
+
+
 def infection(rule: InfectionRule, ctx: Context) -> Outcome:
     inf = ctx.dossier.infections
     parts: list[Outcome] = []
@@ -150,9 +154,12 @@ def infection(rule: InfectionRule, ctx: Context) -> Outcome:
     ):
         if value == "positive":
             parts.append(Outcome(Status.NOT_MET, f"{name} positive", {name: value}))
-        elif value in (None, "unknown"):
+        elif value is None:
+            parts.append(Outcome(Status.UNKNOWN, f"{name} not given", {name: value}, (f"infections.{name}",)))
+        elif value in _NOT_KNOWN:
+            # The criteria exclude a *known* infection: an untested or unknown status is not one.
             parts.append(
-                Outcome(Status.UNKNOWN, f"{name} status unknown", {name: value}, (f"infections.{name}",))
+                Outcome(Status.MET, f"{name} {_NOT_KNOWN[value]}: not a known infection", {name: value})
             )
         else:
             parts.append(Outcome(Status.MET, f"{name} negative", {name: value}))
@@ -167,12 +174,48 @@ def infection(rule: InfectionRule, ctx: Context) -> Outcome:
         )
     elif inf.uncontrolled_infection:
         parts.append(Outcome(Status.NOT_MET, "uncontrolled infection", {}))
+    parts += _other_infections(rule, ctx)
     if rule.covid:
         parts.append(_covid(inf.covid, rule.covid_contact_wait_days))
     result = all_of(parts)
     failing = [p.summary for p in parts if p.status is not Status.MET]
-    summary = "; ".join(failing) if failing else "no active hepatitis, HIV or uncontrolled infection"
-    return Outcome(result.status, summary, result.evidence, result.missing)
+    noted = [p.summary for p in parts if p.status is Status.MET and "not a known infection" in p.summary]
+    if failing:
+        summary = "; ".join(failing)
+    else:
+        summary = "; ".join(["no active hepatitis, HIV or uncontrolled infection", *noted])
+    evidence = {**result.evidence}
+    if rule.reading:
+        evidence["reading"] = rule.reading
+    return Outcome(result.status, summary, evidence, result.missing)
+
+
+def _other_infections(rule: InfectionRule, ctx: Context) -> list[Outcome]:
+    """'Any other uncontrolled infection': every other infection field the dossier has.
+
+    Whether an active infection is 'uncontrolled' is the investigator's reading: REVIEW.
+    """
+    parts: list[Outcome] = []
+    keys = {c.key for c in ctx.subprotocol.criteria}
+    if "tuberculosis" not in keys and ctx.dossier.conditions.active_tuberculosis:
+        parts.append(
+            Outcome(
+                Status.REVIEW,
+                "active tuberculosis: whether it is an uncontrolled infection is the investigator's call",
+                {"active_tuberculosis": True},
+            )
+        )
+    covid = ctx.dossier.infections.covid
+    if not rule.covid and covid is not None and (covid.recent_positive_test or covid.symptoms):
+        parts.append(
+            Outcome(
+                Status.REVIEW,
+                "recent SARS-CoV-2 positive test or symptoms: whether it is an uncontrolled infection "
+                "is the investigator's call",
+                {},
+            )
+        )
+    return parts
 
 
 def unresolved_toxicity(rule: ToxicityRule, ctx: Context) -> Outcome:
@@ -265,27 +308,50 @@ def post_hsct_immunosuppression(rule: ImmunosuppressionRule, ctx: Context) -> Ou
             )
             continue
         earliest = add_months(hsct.immunosuppression_until, rule.months)
-        parts.append(
-            waiting(
-                ctx.inclusion,
-                earliest,
-                what="immunosuppression after allogeneic HSCT",
-                evidence={
-                    "immunosuppression_until": hsct.immunosuppression_until.isoformat(),
-                    "reference": f"study entry = {ctx.inclusion_source}",
-                },
-            )
+        outcome = waiting(
+            ctx.inclusion,
+            earliest,
+            what="immunosuppression after allogeneic HSCT",
+            evidence={
+                "immunosuppression_until": hsct.immunosuppression_until.isoformat(),
+                "reference": f"study entry = {ctx.inclusion_source}",
+            },
         )
+        anchored = ctx.dossier.patient.inclusion_date is not None
+        if anchored and outcome.status is Status.NOT_MET:
+            # Counted from the inclusion date: moving C1D1 cannot fix it, so no C1D1 date exists.
+            outcome = Outcome(
+                Status.NOT_MET,
+                f"immunosuppression after allogeneic HSCT: not over until {earliest} "
+                f"({(earliest - ctx.dossier.patient.inclusion_date).days} d after inclusion on "  # type: ignore[operator]
+                f"{ctx.dossier.patient.inclusion_date}); a later C1D1 does not change it",
+                {**outcome.evidence, "earliest_c1d1": "none: the window is anchored at inclusion"},
+                (),
+                None,
+                True,
+            )
+        parts.append(outcome)
     if not parts:
         return Outcome(Status.MET, "no allogeneic HSCT", {})
     return all_of(parts)
 
 
-def _given(therapies: list[PriorTherapy], agent: str) -> list[PriorTherapy]:
-    return [t for t in therapies if t.agent.strip().lower() == agent.lower()]
+def therapy_agents(therapy: PriorTherapy, ctx: Context) -> tuple[set[str], list[str]]:
+    """The INNs a prior-therapy line names (brands, spellings, combinations) and the parts not recognised."""
+    known: set[str] = set()
+    unknown: list[str] = []
+    for part in substances(therapy.agent):
+        entry = ctx.options.medications.match(part)
+        if entry is None:
+            unknown.append(part)
+        else:
+            known.add(entry.name)
+    return known, unknown
 
 
 def _overlap(a: PriorTherapy, b: PriorTherapy) -> bool | None:
+    if a is b:
+        return True  # one line naming both ("dasatinib + venetoclax")
     if a.regimen and b.regimen and a.regimen.strip().lower() == b.regimen.strip().lower():
         return True
     if None in (a.first_dose, a.last_dose, b.first_dose, b.last_dose):
@@ -298,16 +364,38 @@ def prior_treatment(rule: PriorTreatmentRule, ctx: Context) -> Outcome:
     history = ctx.dossier.prior_therapy
     if history is None:
         return Outcome(Status.UNKNOWN, "prior therapy not given", {}, ("prior_therapy",))
-    given = {agent: _given(history, agent) for agent in rule.agents}
-    evidence = {"agents": rule.agents, "given": [a for a, ts in given.items() if ts]}
+    wanted = [a.lower() for a in rule.agents]
+    given: dict[str, list[PriorTherapy]] = {a: [] for a in wanted}
+    unrecognised: list[str] = []
+    for therapy in history:
+        known, unknown = therapy_agents(therapy, ctx)
+        unrecognised += unknown
+        for agent in wanted:
+            if agent in known:
+                given[agent].append(therapy)
+    evidence: dict[str, Any] = {
+        "agents": rule.agents,
+        "given": [a for a, ts in given.items() if ts],
+        "read_as": {t.agent: sorted(therapy_agents(t, ctx)[0]) for t in history},
+    }
+    unclear = None
+    if unrecognised:
+        evidence["not_recognised"] = unrecognised
+        unclear = Outcome(
+            Status.UNKNOWN,
+            "; ".join(_not_recognised(u, ctx) for u in unrecognised),
+            evidence,
+            tuple(f"what prior therapy {u!r} is (generic name)" for u in unrecognised),
+        )
     if not rule.combination:
         used = [a for a, ts in given.items() if ts]
         if used:
-            return Outcome(Status.NOT_MET, f"previously treated with {', '.join(used)}", evidence)
-        return Outcome(Status.MET, f"no previous {', '.join(rule.agents)}", evidence)
+            lines = ", ".join(dict.fromkeys(t.agent for a in used for t in given[a]))
+            return Outcome(Status.NOT_MET, f"previously treated with {', '.join(used)} ({lines})", evidence)
+        return unclear or Outcome(Status.MET, f"no previous {', '.join(rule.agents)}", evidence)
     if not all(given.values()):
-        return Outcome(Status.MET, f"{' + '.join(rule.agents)} never given together", evidence)
-    first, second = (given[a] for a in rule.agents[:2])
+        return unclear or Outcome(Status.MET, f"{' + '.join(rule.agents)} never given together", evidence)
+    first, second = (given[a] for a in wanted[:2])
     verdicts = {_overlap(a, b) for a in first for b in second}
     if True in verdicts:
         return Outcome(Status.NOT_MET, f"{' + '.join(rule.agents)} given in combination", evidence)
@@ -318,51 +406,112 @@ def prior_treatment(rule: PriorTreatmentRule, ctx: Context) -> Outcome:
             evidence,
             (f"first and last dose dates of {' and '.join(rule.agents)}",),
         )
-    return Outcome(Status.MET, f"{' and '.join(rule.agents)} given separately", evidence)
+    return unclear or Outcome(Status.MET, f"{' and '.join(rule.agents)} given separately", evidence)
 
 
 # One medication line may name a combination ("trimethoprim/sulfamethoxazole", "x and y").
-_SEVERAL = re.compile(r"\s*(?:\+|/|,|;|\band\b|\bwith\b)\s*", re.IGNORECASE)
+_SEVERAL = re.compile(r"\s*(?:\+|/|,|;|&|\b(?:and|with|plus|und|en|et|och|og)\b)\s*", re.IGNORECASE)
+_USE_WORDS = {"as_needed": "as needed", "procedure": "for a procedure"}
 
 
-def _classify(name: str, ctx: Context, classes: set[str]) -> tuple[str, str] | None:
-    """('flagged' | 'exempt' | 'unknown', description) for one drug name, or None if allowed."""
-    entry = ctx.options.medications.match(name)
+def substances(line: str) -> list[str]:
+    """The substances one medication or therapy line names, split at "+", "/", "and", "und", ...
+
+    Each part of a fixed combination ("trimethoprim/sulfamethoxazole") is in the table itself.
+    """
+    parts = [p.strip() for p in _SEVERAL.split(line)]
+    return [p for p in parts if p and re.search(r"[A-Za-z]", p)]
+
+
+def _not_recognised(part: str, ctx: Context) -> str:
+    guess = ctx.options.medications.suggest(part)
+    return f"not recognised: {part!r}" + (f" (did you mean {guess}?)" if guess else "")
+
+
+def _medication_part(
+    part: str, use: str, required: bool | None, rule: ProhibitedMedicationRule, ctx: Context
+) -> Outcome | None:
+    """The verdict on one substance of a medication line, or None when it is allowed."""
+    table = ctx.options.medications
+    entry = table.match(part)
     if entry is None:
-        return "unknown", name
-    hit = sorted(set(entry.classes) & classes)
-    if not hit:
-        return None
-    own = {d.lower() for d in ctx.subprotocol.drugs + ctx.subprotocol.intrathecal}
-    if entry.name.lower() in own:
-        return "exempt", f"{entry.name} (study drug)"
-    return "flagged", f"{name}: {', '.join(hit)}"
+        return Outcome(Status.UNKNOWN, _not_recognised(part, ctx), {}, (f"what {part!r} is (generic name)",))
+    near = table.near_forbidden(part, [*rule.classes, *rule.review_classes])
+    if near:
+        word, drug = near[0]
+        return Outcome(
+            Status.UNKNOWN,
+            f"{part!r}: {word!r} is not recognised and is close to {drug} (forbidden class)",
+            {},
+            (f"what {word!r} in {part!r} is",),
+        )
+    hit = [c for c in entry.classes if c in rule.classes]
+    cited = ", ".join(f"{c} [{entry.sources[c]}]" for c in hit)
+    if hit:
+        own = {d.lower() for d in ctx.subprotocol.drugs + ctx.subprotocol.intrathecal}
+        if entry.name.lower() in own:
+            return Outcome(Status.MET, f"{entry.name} (study drug)", {})
+        if use != "regular":
+            return Outcome(
+                Status.REVIEW,
+                f"{part} ({entry.name}) given only {_USE_WORDS[use]}: {cited}; "
+                "investigator and sponsor to judge",
+                {},
+            )
+        text = f"{part}: {cited}" if _key_name(part) == entry.name else f"{part} ({entry.name}): {cited}"
+        if required is False:
+            text += " (can be stopped: stop it before C1D1)"
+        return Outcome(Status.NOT_MET, text, {})
+    review = [c for c in entry.classes if c in rule.review_classes]
+    if review:
+        cited = ", ".join(f"{c} [{entry.sources[c]}]" for c in review)
+        return Outcome(
+            Status.REVIEW,
+            f"{part} ({entry.name}): {cited}; not named by the protocol: investigator and sponsor to judge",
+            {},
+        )
+    return None
+
+
+def _key_name(part: str) -> str:
+    return " ".join(part.lower().split())
 
 
 def prohibited_medication(rule: ProhibitedMedicationRule, ctx: Context) -> Outcome:
     meds = ctx.dossier.current_medications
     if meds is None:
         return Outcome(Status.UNKNOWN, "current medications not given", {}, ("current_medications",))
-    found: dict[str, list[str]] = {"flagged": [], "exempt": [], "unknown": []}
+    parts: list[Outcome] = []
     for med in meds:
-        for part in filter(None, (p.strip() for p in _SEVERAL.split(med.name))):
-            verdict = _classify(part, ctx, set(rule.classes))
-            if verdict is None:
-                continue
-            kind, text = verdict
-            if kind == "flagged" and med.required_during_study is False:
-                text += " (can be stopped: stop it before C1D1)"
-            found[kind].append(text)
+        for part in substances(med.name):
+            verdict = _medication_part(part, med.use or "regular", med.required_during_study, rule, ctx)
+            if verdict is not None:
+                parts.append(verdict)
+    table = ctx.options.medications
     evidence: dict[str, Any] = {
-        "checked": [m.name for m in meds],
+        "checked": [m.name if not m.use else f"{m.name} ({m.use})" for m in meds],
         "forbidden_classes": rule.classes,
-        "table": f"ismart medication table {ctx.options.medications.version}",
-        "not_in_table": found["unknown"],
-        "study_drugs_exempt": found["exempt"],
+        "table": f"ismart medication table {table.version}",
+        "not_recognised": [p.summary for p in parts if p.status is Status.UNKNOWN],
+        "study_drugs_exempt": [p.summary for p in parts if p.status is Status.MET],
     }
-    if found["flagged"]:
-        return Outcome(Status.NOT_MET, "; ".join(found["flagged"]), evidence)
-    return Outcome(Status.MET, f"none of {len(meds)} current medication(s) is in a forbidden class", evidence)
+    if rule.review_classes:
+        evidence["review_classes"] = rule.review_classes
+    if rule.reading:
+        evidence["reading"] = rule.reading
+    cited = sorted({src for p in parts for src in re.findall(r"\[(\w+)\]", p.summary)})
+    if cited:
+        evidence["sources"] = {src: table.sources[src].title for src in cited if src in table.sources}
+    blocking = [p for p in parts if p.status is not Status.MET]
+    if not blocking:
+        return Outcome(
+            Status.MET, f"none of {len(meds)} current medication(s) is in a forbidden class", evidence
+        )
+    result = all_of(blocking)
+    order = (Status.NOT_MET, Status.UNKNOWN, Status.REVIEW)
+    summary = "; ".join(p.summary for s in order for p in blocking if p.status is s)
+    missing = tuple(m for p in blocking for m in p.missing)
+    return Outcome(result.status, summary, evidence, missing)
 
 
 def diet(rule: DietRule, ctx: Context) -> Outcome:
@@ -391,4 +540,5 @@ def diet(rule: DietRule, ctx: Context) -> Outcome:
         what=f"{rule.window_hours} h without grapefruit etc.",
         evidence=evidence,
         window_end=end if hasattr(last, "hour") else None,
+        possibly_from=possibly_over_from(last, rule.window_hours),
     )

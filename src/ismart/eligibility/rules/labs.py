@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, time, timedelta
+from fractions import Fraction
 from typing import Any
 
 from ismart import calculators
@@ -83,9 +85,10 @@ def creatinine_uln(rule: RenalCreatinineRule, ctx: Context) -> Outcome:
         return stop or Outcome(Status.UNKNOWN, "no creatinine", {})
     assert lab.value is not None and lab.unit is not None and lab.collected_at is not None
     value = calculators.creatinine_mg_dl(lab.value, lab.unit)
+    ratio: Fraction
     if lab.uln is not None:
         # Same unit as the value: the ratio is exact, with no conversion rounding at 1.5 x ULN.
-        ratio = lab.value / lab.uln
+        ratio = calculators.exact(lab.value) / calculators.exact(lab.uln)
         uln, uln_from = calculators.creatinine_mg_dl(lab.uln, lab.unit), "site laboratory"
     else:
         patient = ctx.dossier.patient
@@ -107,21 +110,30 @@ def creatinine_uln(rule: RenalCreatinineRule, ctx: Context) -> Outcome:
                 ("creatinine ULN from the site laboratory",),
             )
         uln, uln_from = found.value_mg_dl, f"{found.source} ({found.band})"
-        ratio = value / uln
+        ratio = calculators.creatinine_mg_dl_exact(lab.value, lab.unit) / calculators.exact(uln)
     evidence = _lab_evidence(
         lab,
         creatinine_mg_dl=round(value, 3),
         uln_mg_dl=round(uln, 3),
         uln_from=uln_from,
-        times_uln=round(ratio, 2),
+        times_uln=round(float(ratio), 2),
         limit_times_uln=rule.max_times_uln,
+        comparison=EXACT_COMPARISON,
     )
-    ok = ratio <= rule.max_times_uln
+    ok = ratio <= calculators.exact(rule.max_times_uln)
     return decided(
         ok,
-        f"creatinine {ratio:.2f} x ULN ({'within' if ok else 'above'} {rule.max_times_uln:g} x)",
+        f"creatinine {_shown(ratio)} x ULN ({'within' if ok else 'above'} {rule.max_times_uln:g} x)",
         evidence,
     )
+
+
+EXACT_COMPARISON = "exact: values at the precision reported, compared as fractions"
+
+
+def _shown(ratio: Fraction) -> str:
+    """Two decimals, never rounding a value above a limit down onto it (1.501 shows as 1.51)."""
+    return f"{math.ceil(ratio * 100) / 100:.2f}"
 
 
 def egfr_schwartz(rule: RenalSchwartzRule, ctx: Context) -> Outcome:
@@ -141,7 +153,12 @@ def egfr_schwartz(rule: RenalSchwartzRule, ctx: Context) -> Outcome:
         egfr_formula="bedside Schwartz 0.413 x height / SCr",
         egfr_minimum=rule.min_ml_min_173,
     )
-    ok = egfr >= rule.min_ml_min_173
+    exact_egfr = (
+        Fraction("0.413")
+        * calculators.exact(height)
+        / calculators.creatinine_mg_dl_exact(lab.value, lab.unit)
+    )
+    ok = exact_egfr >= calculators.exact(rule.min_ml_min_173)
     return decided(
         ok,
         f"Schwartz eGFR {egfr:.0f} mL/min/1.73m2 ({'at least' if ok else 'below'} {rule.min_ml_min_173:g})",
@@ -158,7 +175,8 @@ def gfr_measured(rule: MeasuredGfrRule, ctx: Context) -> Outcome:
     return decided(ok, f"measured GFR {lab.value:g} mL/min/1.73m2", _lab_evidence(lab))
 
 
-def _times_uln(lab: Lab, label: str) -> tuple[float | None, Outcome | None]:
+def _times_uln(lab: Lab, label: str) -> tuple[Fraction | None, Outcome | None]:
+    """value / ULN exactly; ULN in the value's unit (or, for ALT/AST, any enzyme unit)."""
     if lab.uln is None:
         return None, Outcome(
             Status.UNKNOWN,
@@ -167,7 +185,7 @@ def _times_uln(lab: Lab, label: str) -> tuple[float | None, Outcome | None]:
             (f"{lab.test} upper limit of normal",),
         )
     assert lab.value is not None
-    return lab.value / lab.uln, None
+    return calculators.exact(lab.value) / calculators.exact(lab.uln), None
 
 
 def bilirubin(rule: BilirubinRule, ctx: Context) -> Outcome:
@@ -180,15 +198,16 @@ def bilirubin(rule: BilirubinRule, ctx: Context) -> Outcome:
     gilbert = ctx.dossier.conditions.gilbert_syndrome
     evidence = _lab_evidence(
         lab,
-        times_uln=round(ratio, 2),
+        times_uln=round(float(ratio), 2),
         limit_times_uln=rule.max_times_uln,
         gilbert_limit_times_uln=rule.gilbert_max_times_uln,
         gilbert_syndrome=gilbert,
+        comparison=EXACT_COMPARISON,
     )
-    summary = f"direct bilirubin {ratio:.2f} x ULN"
-    if ratio <= rule.max_times_uln:
+    summary = f"direct bilirubin {_shown(ratio)} x ULN"
+    if ratio <= calculators.exact(rule.max_times_uln):
         return Outcome(Status.MET, summary, evidence)
-    if ratio > rule.gilbert_max_times_uln or gilbert is False:
+    if ratio > calculators.exact(rule.gilbert_max_times_uln) or gilbert is False:
         return Outcome(Status.NOT_MET, f"{summary}: above the limit", evidence)
     if gilbert is None:
         return Outcome(
@@ -212,10 +231,14 @@ def transaminases(rule: TransaminaseRule, ctx: Context) -> Outcome:
         if stop is not None or ratio is None:
             parts.append(stop or Outcome(Status.UNKNOWN, "no ULN", {}))
             continue
-        evidence = _lab_evidence(lab, **{f"{test}_times_uln": round(ratio, 2)})
-        parts.append(Outcome(Status.MET, f"{test.upper()} {ratio:.2f} x ULN", evidence))
-        if ratio > rule.max_times_uln:
-            high.append(f"{test.upper()} {ratio:.2f} x ULN")
+        extra: dict[str, Any] = {f"{test}_times_uln": round(float(ratio), 2), "comparison": EXACT_COMPARISON}
+        if lab.unit and calculators.enzyme_u_l_exact(1.0, lab.unit) != 1:
+            extra[f"{test}_u_l"] = f"{float(calculators.enzyme_u_l_exact(lab.value or 0.0, lab.unit)):g} U/L"
+            extra["enzyme_unit_factor"] = "1 ukat/L = 60 U/L (1 U = 1 umol/min; IFCC/SI)"
+        evidence = _lab_evidence(lab, **extra)
+        parts.append(Outcome(Status.MET, f"{test.upper()} {_shown(ratio)} x ULN", evidence))
+        if ratio > calculators.exact(rule.max_times_uln):
+            high.append(f"{test.upper()} {_shown(ratio)} x ULN")
     if high:
         disease = ctx.dossier.conditions.hepatic_dysfunction_due_to_disease
         summary = f"{', '.join(high)} above {rule.max_times_uln:g} x"
@@ -345,22 +368,22 @@ def qtc(rule: QtcRule, ctx: Context) -> Outcome:
         parts.append(
             Outcome(Status.UNKNOWN, "arrhythmia not stated", {}, ("cardiac.significant_arrhythmia",))
         )
-    value: float | None = None
     evidence: dict[str, Any] = {"qtcf_limit_ms": rule.max_ms}
+    computed: float | None = None
     if ecg is not None and ecg.qt_ms is not None and (ecg.heart_rate_bpm or ecg.rr_ms):
         rr = None if ecg.heart_rate_bpm else ecg.rr_ms
-        value = calculators.qtcf(ecg.qt_ms, heart_rate_bpm=ecg.heart_rate_bpm, rr_ms=rr)
+        computed = calculators.qtcf(ecg.qt_ms, heart_rate_bpm=ecg.heart_rate_bpm, rr_ms=rr)
         evidence.update(
             qt_ms=ecg.qt_ms,
             heart_rate_bpm=ecg.heart_rate_bpm,
             rr_ms=ecg.rr_ms,
-            qtcf_ms=round(value, 1),
+            qtcf_ms=round(computed, 1),
             qtcf_formula="Fridericia QT / RR^(1/3)",
         )
-    elif ecg is not None and ecg.qtcf_ms is not None:
-        value = ecg.qtcf_ms
-        evidence.update(qtcf_ms=value, qtcf_formula="as reported by the site")
-    if value is None or ecg is None:
+    reported = ecg.qtcf_ms if ecg is not None else None
+    if reported is not None:
+        evidence["qtcf_reported_ms"] = reported
+    if ecg is None or (computed is None and reported is None):
         parts.append(
             Outcome(
                 Status.UNKNOWN,
@@ -369,17 +392,42 @@ def qtc(rule: QtcRule, ctx: Context) -> Outcome:
                 ("cardiac.ecg (QT and heart rate, or QTcF)",),
             )
         )
-    else:
-        stale = assessment_date(ctx, ecg.date, "ECG", "cardiac.ecg.date")
-        if stale is not None:
-            parts.append(stale)
-        else:
-            ok = value <= rule.max_ms
-            parts.append(
-                decided(
-                    ok,
-                    f"QTcF {value:.1f} ms ({'within' if ok else 'above'} {rule.max_ms:g})",
-                    {**evidence, "ecg_date": str(ecg.date)},
-                )
-            )
+        return all_of(parts)
+    stale = assessment_date(ctx, ecg.date, "ECG", "cardiac.ecg.date")
+    if stale is not None:
+        parts.append(stale)
+        return all_of(parts)
+    evidence["ecg_date"] = str(ecg.date)
+    parts.append(_qtcf_verdict(rule, computed, reported, evidence))
     return all_of(parts)
+
+
+def _qtcf_verdict(
+    rule: QtcRule, computed: float | None, reported: float | None, evidence: dict[str, Any]
+) -> Outcome:
+    limit = rule.max_ms
+    if computed is None or reported is None:
+        value = computed if computed is not None else reported
+        assert value is not None
+        if computed is None:
+            evidence["qtcf_formula"] = "as reported by the site"
+        ok = value <= limit
+        return decided(ok, f"QTcF {value:.1f} ms ({'within' if ok else 'above'} {limit:g})", evidence)
+    tolerance = rule.site_tolerance_ms
+    if rule.reading:
+        evidence["qtcf_reading"] = rule.reading
+    both = f"QTcF reported {reported:g} ms, recomputed {computed:.1f} ms"
+    if computed > limit and reported > limit:
+        return Outcome(Status.NOT_MET, f"{both}: both above {limit:g}", evidence)
+    if (computed > limit) != (reported > limit):
+        return Outcome(
+            Status.REVIEW, f"{both}: on either side of {limit:g}; investigator to read the ECG", evidence
+        )
+    if tolerance is not None and abs(computed - reported) > tolerance:
+        return Outcome(
+            Status.REVIEW,
+            f"{both}: {abs(computed - reported):.1f} ms apart (ismart tolerance {tolerance:g} ms); "
+            "investigator to read the ECG",
+            evidence,
+        )
+    return Outcome(Status.MET, f"{both}: both within {limit:g}", evidence)

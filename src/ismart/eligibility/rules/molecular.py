@@ -72,4 +72,28 @@ def resistance(rule: ResistanceRule, ctx: Context) -> Outcome:
             evidence,
             ("sequencing result (variants) of the relapsed disease",),
         )
+    near = _at_open_list_residues(rule, ctx)
+    if near:
+        readings = [m.review_reading for m in rule.mutations if m.review_reading]
+        return Outcome(
+            Status.REVIEW,
+            "; ".join(near) + ": not a listed resistance mutation, but at the drug's binding site "
+            "(the list is open): investigator and sponsor to judge",
+            {**evidence, "found": near, "reading": " ".join(readings)},
+        )
     return Outcome(Status.MET, "no known resistance mutation among the reported variants", evidence)
+
+
+def _at_open_list_residues(rule: ResistanceRule, ctx: Context) -> list[str]:
+    found: list[str] = []
+    for mutation in rule.mutations:
+        if not mutation.review_positions:
+            continue
+        for alt in ctx.profile.of_kind("variant"):
+            change = alt.change
+            if alt.gene != mutation.gene.upper() or change is None or change.start is None or not alt.classes:
+                continue
+            residues = set(range(change.start, (change.end or change.start) + 1))
+            if residues & set(mutation.review_positions):
+                found.append(f"{alt.name} ({mutation.drug} binding site)")
+    return found

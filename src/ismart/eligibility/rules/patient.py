@@ -94,6 +94,25 @@ def age(rule: AgeRule, ctx: Context) -> Outcome:
     return Outcome(result.status, summary, {**evidence, **result.evidence}, result.missing)
 
 
+def _weight_too_old(
+    limit: int, measured: date | None, ctx: Context, evidence: dict[str, Any]
+) -> Outcome | None:
+    """UNKNOWN when the weight is older than the protocol-data reading allows at enrolment."""
+    reference = ctx.inclusion or ctx.c1d1
+    if measured is None or reference is None:
+        return None
+    age_days = (reference - measured).days
+    if age_days <= limit:
+        return None
+    return Outcome(
+        Status.UNKNOWN,
+        f"weight of {measured} was measured {age_days} d before inclusion on {reference} "
+        f"(at most {limit} d, ismart reading of 'at the time of enrolment')",
+        evidence,
+        (f"a weight measured within {limit} days before inclusion",),
+    )
+
+
 def weight(rule: WeightRule, ctx: Context) -> Outcome:
     patient = ctx.dossier.patient
     if patient.weight_kg is None:
@@ -103,6 +122,11 @@ def weight(rule: WeightRule, ctx: Context) -> Outcome:
         return stale
     kg = patient.weight_kg
     evidence: dict[str, Any] = {"weight_kg": kg, "measured_on": str(patient.measured_on)}
+    if rule.max_age_days is not None:
+        evidence["weight_age_reading"] = rule.age_reading
+        old = _weight_too_old(rule.max_age_days, patient.measured_on, ctx, evidence)
+        if old is not None:
+            return old
     if rule.min_kg is not None:
         evidence["minimum_kg"] = rule.min_kg
         ok = kg >= rule.min_kg
@@ -227,6 +251,20 @@ def swallowing(rule: SwallowingRule, ctx: Context) -> Outcome:
     )
 
 
+# Molecular methods other than sequencing that count as "molecular profiling" (not advanced).
+_OTHER_MOLECULAR_METHODS = (
+    "FISH",
+    "karyotype",
+    "PCR",
+    "RT-PCR",
+    "qPCR",
+    "ddPCR",
+    "MLPA",
+    "SNP-array",
+    "array-CGH",
+)
+
+
 def profiling(rule: ProfilingRule, ctx: Context) -> Outcome:
     prof = ctx.dossier.profiling
     if prof is None:
@@ -255,6 +293,15 @@ def profiling(rule: ProfilingRule, ctx: Context) -> Outcome:
         wanted = {m.lower() for m in rule.advanced_methods}
         if not wanted & {m.strip().lower() for m in methods}:
             parts.append(Outcome(Status.REVIEW, f"{', '.join(methods)}: 'advanced' profiling not shown", {}))
+    else:
+        known = {m.lower() for m in (*rule.advanced_methods, *_OTHER_MOLECULAR_METHODS)}
+        odd = [m for m in methods if m.strip().lower() not in known]
+        if odd and not known & {m.strip().lower() for m in methods}:
+            parts.append(
+                Outcome(
+                    Status.REVIEW, f"method not recognised: {', '.join(map(repr, odd))}: is it molecular?", {}
+                )
+            )
     if prof.timepoint is None:
         parts.append(Outcome(Status.UNKNOWN, "profiling time point not given", {}, ("profiling.timepoint",)))
     elif prof.timepoint == "first_diagnosis":

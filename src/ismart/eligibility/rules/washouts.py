@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+import math
+import re
+from datetime import date, datetime, time, timedelta
 
+from ismart import calculators
 from ismart.dossier import PriorTherapy
 from ismart.eligibility.context import Context
+from ismart.eligibility.rules.history import therapy_agents
 from ismart.eligibility.status import Outcome, Status, all_of
 from ismart.eligibility.windows import (
     DAY_CONVENTION,
@@ -13,6 +17,7 @@ from ismart.eligibility.windows import (
     add_months,
     as_date,
     clear_date_after_hours,
+    possibly_over_from,
     waiting,
 )
 from ismart.protocol.model import (
@@ -41,14 +46,31 @@ def _days(moment: date | datetime, days: int) -> date:
     return as_date(moment) + timedelta(days=days)
 
 
-def _is_short(rule: ChemotherapyWashoutRule, therapy: PriorTherapy) -> bool:
-    agent = therapy.agent.strip().lower().removeprefix("6-")
-    route = (therapy.route or "").lower()
-    return (
-        agent in rule.short_agents
-        or (agent in rule.short_oral_only and route in ("oral", "po"))
-        or therapy.therapy_class in rule.short_classes
-    )
+_ORAL = re.compile(
+    r"^(?:oral(?:ly)?|p\.?\s*o\.?|per\s*os|peroral(?:t|ly)?|by mouth|enteral|oraal|oralement)$"
+)
+_INTRATHECAL = re.compile(r"^(?:i\.?\s*t\.?|i\.?\s*th\.?|intrat(?:h)?e[ck]al|intrathécal)\b")
+
+
+def route_of(text: str | None) -> str | None:
+    """'oral', 'intrathecal' or the route as written ("per os", "po" and "IT (triple)" included)."""
+    if text is None:
+        return None
+    plain = " ".join(text.strip().lower().split())
+    if _ORAL.match(plain):
+        return "oral"
+    if _INTRATHECAL.match(plain):
+        return "intrathecal"
+    return plain
+
+
+def _is_short(rule: ChemotherapyWashoutRule, therapy: PriorTherapy, agents: set[str]) -> bool:
+    """One of the 48-hour exceptions: a recognised agent decides by its INN, whatever class the
+    site tagged it with; only an unrecognised agent falls back to the class tag (steroid)."""
+    if agents:
+        oral = route_of(therapy.route) == "oral"
+        return agents <= set(rule.short_agents) | (set(rule.short_oral_only) if oral else set())
+    return therapy.therapy_class in rule.short_classes
 
 
 def washout_chemotherapy(rule: ChemotherapyWashoutRule, ctx: Context) -> Outcome:
@@ -57,10 +79,12 @@ def washout_chemotherapy(rule: ChemotherapyWashoutRule, ctx: Context) -> Outcome
         return _unknown("prior therapy not given", "prior_therapy")
     parts: list[Outcome] = []
     for i, t in enumerate(history):
-        if rule.intrathecal_exempt and (t.route or "").lower() in ("intrathecal", "it"):
+        if rule.intrathecal_exempt and route_of(t.route) == "intrathecal":
             continue
-        short = _is_short(rule, t)
-        if not short and t.therapy_class not in ("chemotherapy", None):
+        agents = therapy_agents(t, ctx)[0]
+        short = _is_short(rule, t, agents)
+        mistagged_steroid = t.therapy_class in rule.short_classes and bool(agents)
+        if not short and t.therapy_class not in ("chemotherapy", None) and not mistagged_steroid:
             continue
         if t.last_dose is None:
             parts.append(_unknown(f"{t.agent}: last dose not given", f"prior_therapy[{i}].last_dose"))
@@ -81,6 +105,7 @@ def washout_chemotherapy(rule: ChemotherapyWashoutRule, ctx: Context) -> Outcome
                     what=f"{t.agent} ({rule.short_hours} h)",
                     evidence=evidence,
                     window_end=window_end,
+                    possibly_from=possibly_over_from(t.last_dose, rule.short_hours),
                 )
             )
             continue
@@ -161,16 +186,44 @@ def _class_window(rule: ClassWashoutRule, t: PriorTherapy, c1d1: date | None, i:
             f"{t.agent}: {rule.days} d not yet over and half-life not given",
             f"prior_therapy[{i}].half_life_days",
         )
-    hours = min(rule.days * 24.0, rule.half_lives * t.half_life_days * 24.0)
+    window = calculators.exact(rule.half_lives) * calculators.exact(t.half_life_days)
+    if window >= rule.days:
+        evidence[f"{t.agent}_window"] = (
+            f"min({rule.days} d, {rule.half_lives:g} x {t.half_life_days:g} d) = {rule.days} d"
+        )
+        return waiting(c1d1, upper, what=f"{t.agent} ({rule.days} d)", evidence=evidence)
+    whole = math.ceil(window)
     evidence.update(
         {
             f"{t.agent}_half_life_days": t.half_life_days,
-            f"{t.agent}_window": f"min({rule.days} d, {rule.half_lives:g} x half-life) = {hours:g} h",
-            "hour_convention": HOUR_CONVENTION_DATE,
+            f"{t.agent}_window": (
+                f"min({rule.days} d, {rule.half_lives:g} x {t.half_life_days:g} d) = {float(window):g} d"
+                + (f", counted as {whole} calendar day(s)" if window != whole else "")
+            ),
+            "half_life_convention": HALF_LIFE_CONVENTION,
         }
     )
-    earliest, _ = clear_date_after_hours(t.last_dose, hours)
-    return waiting(c1d1, min(earliest, upper), what=f"{t.agent} ({hours / 24:.2g} d)", evidence=evidence)
+    what = f"{t.agent} ({float(window):g} d)"
+    if isinstance(t.last_dose, datetime):
+        end = t.last_dose + timedelta(days=float(window))
+        first = end.date() if end.time() == time.min else end.date() + timedelta(days=1)
+        return waiting(c1d1, first, what=what, evidence=evidence, window_end=end)
+    if window < 1:
+        # Under a day: a dose on X (hour unknown) is over on X or X + 1; certain from X + 2.
+        return waiting(
+            c1d1,
+            _days(t.last_dose, 2),
+            what=what,
+            evidence=evidence,
+            possibly_from=_days(t.last_dose, 1),
+        )
+    return waiting(c1d1, _days(t.last_dose, whole), what=what, evidence=evidence)
+
+
+HALF_LIFE_CONVENTION = (
+    "N half-lives counted in calendar days from the last dose (fractions rounded up to the next "
+    "whole day); a window under one day with no dosing time is REVIEW on the day after the dose"
+)
 
 
 def washout_classes(rule: ClassWashoutRule, ctx: Context) -> Outcome:
@@ -210,7 +263,8 @@ def washout_surgery(rule: SurgeryWashoutRule, ctx: Context) -> Outcome:
     parts: list[Outcome] = []
     for i, op in enumerate(operations):
         procedure = (op.procedure or "").lower()
-        if any(minor in procedure for minor in rule.not_major) or op.major is False:
+        # An explicit `major` always wins; the minor-procedure keywords only help when it is absent.
+        if op.major is False or (op.major is None and any(minor in procedure for minor in rule.not_major)):
             continue
         if op.date is None:
             parts.append(_unknown("surgery date not given", f"surgery[{i}].date"))
