@@ -34,7 +34,10 @@ def phase1_folder(tmp_path: Path) -> Path:
     shutil.copytree(str(resources.files("ismart") / "protocols" / "hem_ismart"), folder)
     master = folder / "master.yaml"
     master.write_text(
-        master.read_text(encoding="utf-8").replace('version: "2026.11.1"', 'version: "2026.11.1-phase1"', 1),
+        master.read_text(encoding="utf-8")
+        .replace('version: "2026.11.1"', 'version: "2026.11.1-phase1"', 1)
+        # synthetic: every subject is screened once, on the first day, and registered over months
+        .replace("screening_max_age_days: 7", "screening_max_age_days: 365", 1),
         encoding="utf-8",
     )
     b_file = folder / "B.yaml"

@@ -89,9 +89,9 @@ def _efficacy(c: TestClient, h: dict[str, dict[str, str]]) -> dict[str, Any]:
     return result
 
 
-def _declare(c: TestClient, h: dict[str, dict[str, str]]) -> None:
+def _declare(c: TestClient, h: dict[str, dict[str, str]], level: int = 1) -> None:
     rp2d = c.put(
-        "/subprotocols/B/rp2d", json={"dose_level": 1, "declared_on": "2026-01-15"}, headers=h["office"]
+        "/subprotocols/B/rp2d", json={"dose_level": level, "declared_on": "2026-01-15"}, headers=h["office"]
     )
     assert rp2d.status_code == 200, rp2d.text
 
@@ -99,13 +99,14 @@ def _declare(c: TestClient, h: dict[str, dict[str, str]]) -> None:
 def test_stage_1_stops_for_futility(trial: Registry) -> None:
     h = add_users(trial)
     c = trial.client()
-    phase1 = _treated(trial, c, h, dose_level=2)  # treated at another level: not in the efficacy stage
+    # treated in dose finding at the design's level 1: not at the phase II dose declared below (level 2)
+    phase1 = _treated(trial, c, h, dose_level=1)
     _assess(c, h, phase1, CR)
     before = _efficacy(c, h)
     assert before["stage"] == "no recommended phase II dose declared"
     assert before["design"]["n1"] == 4 and before["design"]["status"] == "sponsor"
-    _declare(c, h)
-    codes = [_treated(trial, c, h) for _ in range(3)]
+    _declare(c, h, level=2)
+    codes = [_treated(trial, c, h, dose_level=2) for _ in range(3)]
     first = _assess(c, h, codes[0], CR)
     assert first["category"] == "CR" and "counts recovered" in " ".join(first["reasons"])
     _assess(c, h, codes[1], NR)
@@ -118,7 +119,7 @@ def test_stage_1_stops_for_futility(trial: Registry) -> None:
         headers=h["investigator"],
     )
     assert off.status_code == 200 and off.json()["off_treatment_reason"] == "progression"
-    last = _treated(trial, c, h)
+    last = _treated(trial, c, h, dose_level=2)
     _assess(c, h, last, NR)
     final = _efficacy(c, h)
     assert final["stage"] == "stop for futility"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lxml import etree  # type: ignore[import-untyped]
 from odmlib import schema_manager
-from registry_helpers import Registry, flow_to_reviewed
+from registry_helpers import TODAY, Registry, flow_to_reviewed
 
 from ismart.exchange import odm
 from ismart.exchange.odm_registry import records_from_registry
@@ -17,7 +17,9 @@ NS = {"o": "http://www.cdisc.org/ns/odm/v1.3"}
 def test_registry_exports_as_valid_odm_with_audit_records(registry: Registry) -> None:
     code = flow_to_reviewed(registry)
     registry.state.write(
-        lambda s: services.register(s, actor=services.SYSTEM, code=code, subprotocol="B", dose_level=1)
+        lambda s: services.register(
+            s, actor=services.SYSTEM, code=code, subprotocol="B", dose_level=1, as_of=TODAY
+        )
     )
     records = registry.state.write(records_from_registry)
     xml = odm.build(load_protocol(), records, created="2026-03-09T10:00:00+00:00")

@@ -39,6 +39,7 @@ from ismart.registry.conduct_models import (
 )
 from ismart.registry.errors import Conflict
 from ismart.registry.models import Registration, Withdrawal
+from ismart.registry.response_models import Rp2dDeclaration
 from ismart.treatment.adverse_events import ATTRIBUTIONS, AdverseEvent, Attribution
 from ismart.treatment.calendar import DoseTable
 from ismart.treatment.calendar_io import load_dose_table
@@ -265,7 +266,16 @@ def suspended(state: DoseFinding) -> Conflict:
 
 
 def check_dose_level(session: Session, *, sp: SubProtocol, dose_level: int, on: date) -> None:
-    """Called by ``services.register`` under the capacity lock: only the design's level is allowed."""
+    """Called by ``services.register`` under the capacity lock: only the design's level is allowed;
+    once the recommended phase II dose is declared (the efficacy stage), only that level is."""
+    rp2d = session.get(Rp2dDeclaration, sp.id)
+    if rp2d is not None:
+        if dose_level != rp2d.dose_level:
+            raise Conflict(
+                f"dose_level: the efficacy stage registers at the recommended phase II dose, level "
+                f"{rp2d.dose_level}, not {dose_level}"
+            )
+        return
     state = dose_finding(session, sp, on)
     if state.answer is None:
         return
