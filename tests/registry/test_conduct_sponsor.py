@@ -100,6 +100,7 @@ def test_sponsor_files_are_put_in_force(
 def _reviewed_for_d(phase1: Phase1, site: str) -> str:
     data = yaml.safe_load((EXAMPLES / "d-kras-g12d-eligible.yaml").read_text(encoding="utf-8"))
     plain: dict[str, Any] = json.loads(json.dumps(data, default=str))
+    plain["patient"].pop("id", None)  # filed under the registry's own subject code (issue 9)
 
     def work(session: Session) -> str:
         subject = services.create_subject(session, actor=services.SYSTEM, site_code=site)

@@ -849,9 +849,21 @@ async def register(request: Request, code: str) -> Response:
     )
 
 
+# What a site team can do about each registration gate the registry names in its refusal.
+_GATE_ADVICE = {
+    "verdict": "only an ELIGIBLE verdict can be registered; screen again when the missing data are in.",
+    "tumour board": "the tumour board must refer the child to this sub-protocol first.",
+    "latest dossier": "the newest dossier version must be screened before registering.",
+    "screening age": "the screening is too old to register on; screen the subject again.",
+}
+
+
 def plain_refusal(message: str) -> str:
     """The registry's gate message in words for a site team (the gate itself is the service's)."""
     text = _one_line(message)
+    for gate, advice in _GATE_ADVICE.items():
+        if f"by the {gate} gate" in text:
+            return f"{text} — {advice}"
     if "latest screening is" in text:
         return (
             text.split(": ", 1)[-1].replace("latest screening is", "the latest screening says")
