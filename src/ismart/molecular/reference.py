@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from functools import cache
 from importlib import resources
-from typing import Literal, Self, TypeVar
+from typing import Any, Literal, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -267,6 +267,14 @@ class Mechanism(_Data):
     evidence: str = Field(min_length=1)
 
 
+def _check_cited(known: dict[str, SourceRef], entries: list[Any]) -> None:
+    """Every source an entry cites is one the file lists."""
+    for entry in entries:
+        unknown = [s for s in entry.sources if s not in known]
+        if unknown:
+            raise ValueError(f"unknown source(s) {unknown}")
+
+
 class VariantEffectFile(_Data):
     schema_version: int
     name: str
@@ -277,11 +285,7 @@ class VariantEffectFile(_Data):
 
     @model_validator(mode="after")
     def _sources_known(self) -> Self:
-        cited = [e.sources for e in self.itd_regions] + [e.sources for e in self.mechanisms]
-        for sources in cited:
-            unknown = [s for s in sources if s not in self.sources]
-            if unknown:
-                raise ValueError(f"unknown source(s) {unknown}")
+        _check_cited(self.sources, [*self.itd_regions, *self.mechanisms])
         return self
 
 
@@ -342,11 +346,7 @@ class BoardFlagFile(_Data):
 
     @model_validator(mode="after")
     def _sources_known(self) -> Self:
-        cited = [e.sources for e in self.pathways] + [e.sources for e in self.resistance]
-        for sources in cited:
-            unknown = [s for s in sources if s not in self.sources]
-            if unknown:
-                raise ValueError(f"unknown source(s) {unknown}")
+        _check_cited(self.sources, [*self.pathways, *self.resistance])
         return self
 
 
