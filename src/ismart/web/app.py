@@ -168,6 +168,7 @@ def _nav(who: Principal) -> list[tuple[str, str]]:
     if who.role in (Role.trial_office, Role.monitor):
         items += [
             ("Verdict changes", f"{PREFIX}/office/changes"),
+            ("Efficacy stage", f"{PREFIX}/efficacy"),
             ("Sites", f"{PREFIX}/office/sites"),
             ("Audit log", f"{PREFIX}/office/audit"),
         ]
@@ -1156,7 +1157,10 @@ def _is_page(request: Request) -> bool:
 def mount(app: FastAPI) -> None:
     """Add the pages and their assets to the API app; API errors stay JSON, page errors are pages."""
     _idle_minutes()  # a bad setting is a one-line error at start-up, not on the first page
+    from ismart.web.response_pages import router as response_router  # efficacy stage (issue 15)
+
     app.include_router(router)
+    app.include_router(response_router)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=str(_HERE / "static")), name="web-static")
     originals = dict(app.exception_handlers)
 
