@@ -24,7 +24,7 @@ from ismart.errors import InputError, _one_line
 from ismart.registry import responses as svc
 from ismart.registry import services
 from ismart.registry.access import Role
-from ismart.registry.errors import Invalid, NotFound
+from ismart.registry.errors import Conflict, Invalid, NotFound
 from ismart.registry.response_models import ResponseAssessment
 from ismart.report import efficacy_report as rep
 from ismart.response import Best, Disease, Extramedullary, ResponseResult
@@ -350,7 +350,7 @@ async def add_response(request: Request, code: str) -> Response:
                 today=ctx.state.today(),
             )
         )
-    except (InputError, Invalid) as exc:
+    except (InputError, Invalid, Conflict) as exc:
         return _render_responses(
             ctx, code, values=values, computed=computed, error=_labelled(str(exc)), status=422
         )
@@ -440,7 +440,7 @@ async def _off(request: Request, code: str, which: str) -> Response:
         )
     except PageError as exc:
         return _render_outcome(ctx, code, error=exc.message, status=exc.status)
-    except Invalid as exc:
+    except (Invalid, Conflict) as exc:
         return _render_outcome(ctx, code, error=_outcome_message(str(exc)), status=422)
     return ctx.redirect(
         f"{PREFIX}/subjects/{code}/outcome", f"Off {which} on {on}: {OFF_REASON_LABELS[reason].lower()}."
@@ -502,7 +502,7 @@ async def update_outcome(request: Request, code: str) -> Response:
         )
     except PageError as exc:
         return _render_outcome(ctx, code, error=exc.message, status=exc.status)
-    except Invalid as exc:
+    except (Invalid, Conflict) as exc:
         return _render_outcome(ctx, code, error=_outcome_message(str(exc)), status=422)
     return ctx.redirect(f"{PREFIX}/subjects/{code}/outcome", "Follow-up recorded.")
 
