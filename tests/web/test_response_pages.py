@@ -385,6 +385,11 @@ def test_efficacy_enrolment_and_flow_equal_the_records(server: Server, browser: 
     )
     expect(oc.nth(1)).to_contain_text(f"{st.at_p1.reject_h0:.3f}")
     expect(page.locator("#patients tbody tr")).to_have_count(len(st.patients))
+    statuses = page.locator("#patients tbody tr td:nth-child(2)").all_inner_texts()
+    assert statuses.count("responder") == st.responders
+    assert statuses.count("responder") + statuses.count("non-responder") == st.evaluable
+    assert statuses.count("awaiting assessment") == st.pending
+    assert statuses.count("not evaluable") == st.not_evaluable
     check_page(page, "efficacy")
     got = page.request.get(server.url + "/web/efficacy/D/efficacy.csv")
     assert got.status == 200 and got.text() == rep.efficacy_csv(report)
