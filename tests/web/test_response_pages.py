@@ -385,6 +385,11 @@ def test_efficacy_enrolment_and_flow_equal_the_records(server: Server, browser: 
     )
     expect(oc.nth(1)).to_contain_text(f"{st.at_p1.reject_h0:.3f}")
     expect(page.locator("#patients tbody tr")).to_have_count(len(st.patients))
+    share = f"{st.responders / st.evaluable:.0%}"
+    orr_row = page.locator("#stage tr", has_text="ORR after cycle 1 at the RP2D")
+    expect(orr_row).to_contain_text(
+        f"{st.responders} of {st.evaluable} evaluable ({share}), {st.pending} awaiting"
+    )
     statuses = page.locator("#patients tbody tr td:nth-child(2)").all_inner_texts()
     assert statuses.count("responder") == st.responders
     assert statuses.count("responder") + statuses.count("non-responder") == st.evaluable
