@@ -210,3 +210,18 @@ def test_the_contract_example_screened_today_has_no_earliest_c1d1_in_the_past() 
     result = screen(record, load_protocol(), as_of=today)
     for sp in result.subprotocols:
         assert sp.earliest_c1d1 is None or sp.earliest_c1d1 >= today, (sp.id, sp.earliest_c1d1)
+
+
+def test_the_text_report_keeps_bracketed_sources_and_input_text() -> None:
+    """A summary is plain text: "[weak_cyp3a_pmc]" or a name typed with brackets is not markup."""
+    import io
+
+    from rich.console import Console
+
+    from ismart.report import text
+
+    data = patch(base_data(), {"current_medications": [{"name": "sertraline [bold]50 mg"}]})
+    out = io.StringIO()
+    text.render(screen_data(data), Console(file=out, width=400), show_all=True)
+    shown = out.getvalue()
+    assert "[weak_cyp3a_pmc]" in shown and "sertraline [bold]50 mg" in shown

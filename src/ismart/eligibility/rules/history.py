@@ -468,7 +468,7 @@ def _medication_part(
         return Outcome(
             Status.REVIEW,
             f"{part} ({entry.name}): {cited}; not named by the protocol: investigator and sponsor to judge",
-            {},
+            {"read_by": "reading"},
         )
     return None
 
@@ -510,6 +510,8 @@ def prohibited_medication(rule: ProhibitedMedicationRule, ctx: Context) -> Outco
     result = all_of(blocking)
     order = (Status.NOT_MET, Status.UNKNOWN, Status.REVIEW)
     summary = "; ".join(p.summary for s in order for p in blocking if p.status is s)
+    if rule.reading and any(p.evidence.get("read_by") == "reading" for p in blocking):
+        summary += f" ({rule.reading})"  # the reading that makes it REVIEW, shown where it is used
     missing = tuple(m for p in blocking for m in p.missing)
     return Outcome(result.status, summary, evidence, missing)
 
