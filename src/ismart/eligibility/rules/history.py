@@ -446,7 +446,8 @@ def _medication_part(
             (f"what {word!r} in {part!r} is",),
         )
     hit = [c for c in entry.classes if c in rule.classes]
-    cited = ", ".join(f"{c} [{entry.sources[c]}]" for c in hit)
+    unchecked = "" if entry.verified else " (table entry not yet checked against its source)"
+    cited = ", ".join(f"{c} [{entry.sources[c]}]" for c in hit) + unchecked
     if hit:
         own = {d.lower() for d in ctx.subprotocol.drugs + ctx.subprotocol.intrathecal}
         if entry.name.lower() in own:
@@ -464,7 +465,7 @@ def _medication_part(
         return Outcome(Status.NOT_MET, text, {})
     review = [c for c in entry.classes if c in rule.review_classes]
     if review:
-        cited = ", ".join(f"{c} [{entry.sources[c]}]" for c in review)
+        cited = ", ".join(f"{c} [{entry.sources[c]}]" for c in review) + unchecked
         return Outcome(
             Status.REVIEW,
             f"{part} ({entry.name}): {cited}; not named by the protocol: investigator and sponsor to judge",
@@ -497,6 +498,18 @@ def prohibited_medication(rule: ProhibitedMedicationRule, ctx: Context) -> Outco
     }
     if rule.review_classes:
         evidence["review_classes"] = rule.review_classes
+    unchecked_names = sorted(
+        {
+            f"{part} ({entry.name})"
+            for m in meds
+            for part in substances(m.name)
+            if (entry := table.match(part)) is not None
+            and not entry.names_verified
+            and table.by_other_name(part)
+        }
+    )
+    if unchecked_names:  # read through a name the table has not yet checked against a register
+        evidence["names_not_yet_checked"] = unchecked_names
     if rule.reading:
         evidence["reading"] = rule.reading
     cited = sorted({src for p in parts for src in re.findall(r"\[(\w+)\]", p.summary)})
