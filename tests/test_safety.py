@@ -225,3 +225,31 @@ def test_the_text_report_keeps_bracketed_sources_and_input_text() -> None:
     text.render(screen_data(data), Console(file=out, width=400), show_all=True)
     shown = out.getvalue()
     assert "[weak_cyp3a_pmc]" in shown and "sertraline [bold]50 mg" in shown
+
+
+@pytest.mark.parametrize(
+    ("name", "raw", "key"),
+    [
+        ("d.json", b'{"infections": {"hiv": "positive", "hiv": "negative"}}', "hiv"),
+        ("d.yaml", b"infections:\n  hiv: positive\n  hiv: negative\n", "hiv"),
+    ],
+)
+def test_a_web_upload_with_a_key_given_twice_is_refused(name: str, raw: bytes, key: str) -> None:
+    """The pages read uploads with the same strict reader as the CLI (DossierError: a 422 page)."""
+    from ismart.web.app import _parse_upload
+
+    with pytest.raises(DossierError, match=f"duplicate key '{key}'"):
+        _parse_upload(name, raw)
+
+
+def test_the_api_and_the_files_share_one_duplicate_key_hook() -> None:
+    import json
+
+    from ismart.api import limits
+    from ismart.jsonkeys import DuplicateKeyError, unique_keys
+
+    with pytest.raises(DuplicateKeyError, match="duplicate key 'a'"):
+        json.loads('{"a": 1, "b": {"a": 2}, "a": 3}', object_pairs_hook=unique_keys)
+    assert json.loads('{"a": 1, "b": {"a": 2}}', object_pairs_hook=unique_keys) == {"a": 1, "b": {"a": 2}}
+    with pytest.raises(limits.BadJson, match="duplicate key 'a'"):
+        limits.check_json(b'{"a": 1, "a": 1}')

@@ -209,20 +209,22 @@ def _class_window(rule: ClassWashoutRule, t: PriorTherapy, c1d1: date | None, i:
         first = end.date() if end.time() == time.min else end.date() + timedelta(days=1)
         return waiting(c1d1, first, what=what, evidence=evidence, window_end=end)
     if window < 1:
-        # Under a day: a dose on X (hour unknown) is over on X or X + 1; certain from X + 2.
+        # Under a day: a dose on X (hour unknown) is over on X itself (an early dose) or on X + 1;
+        # certain from X + 2. A C1D1 on X or X + 1 depends on hours nobody gave: REVIEW.
         return waiting(
             c1d1,
             _days(t.last_dose, 2),
             what=what,
             evidence=evidence,
-            possibly_from=_days(t.last_dose, 1),
+            possibly_from=as_date(t.last_dose),
         )
     return waiting(c1d1, _days(t.last_dose, whole), what=what, evidence=evidence)
 
 
 HALF_LIFE_CONVENTION = (
     "N half-lives counted in calendar days from the last dose (fractions rounded up to the next "
-    "whole day); a window under one day with no dosing time is REVIEW on the day after the dose"
+    "whole day); a window under one day with no dosing time is REVIEW on the day of the dose and the "
+    "day after"
 )
 
 
