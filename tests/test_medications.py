@@ -449,3 +449,14 @@ def test_vocabulary_counts_by_class_and_source_are_what_the_note_reports() -> No
     print("class unverified", sum(not d.verified for d in TABLE.drugs),
           "names unverified", sum(not d.names_verified for d in TABLE.drugs))  # fmt: skip
     assert sum(by_class.values()) >= len(TABLE.drugs) and set(by_class) <= CLASSES
+
+
+@pytest.mark.parametrize(
+    ("text", "dose_only"),
+    [("5 ml suspensie", True), ("kg iv", True), ("80 mg", True), ("1 dd zo nodig", True),
+     ("Posaconazol 300 mg", False), ("Zorbaxolan", False), ("", False)],
+)  # fmt: skip
+def test_dose_only_text_is_told_apart_from_a_name(text: str, dose_only: bool) -> None:
+    from ismart.medications import is_dose_text
+
+    assert is_dose_text(text) is dose_only

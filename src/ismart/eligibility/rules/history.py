@@ -18,6 +18,7 @@ from ismart.eligibility.windows import (
     possibly_over_from,
     waiting,
 )
+from ismart.medications import is_dose_text
 from ismart.protocol.model import (
     ContraceptionRule,
     DietRule,
@@ -417,10 +418,13 @@ _USE_WORDS = {"as_needed": "as needed", "procedure": "for a procedure"}
 def substances(line: str) -> list[str]:
     """The substances one medication or therapy line names, split at "+", "/", "and", "und", ...
 
-    Each part of a fixed combination ("trimethoprim/sulfamethoxazole") is in the table itself.
+    Each part of a fixed combination ("trimethoprim/sulfamethoxazole") is in the table itself; a
+    part that is only a dose, unit or form ("5 ml suspensie" of "50 mg/5 ml suspensie") is no substance.
     """
     parts = [p.strip() for p in _SEVERAL.split(line)]
-    return [p for p in parts if p and re.search(r"[A-Za-z]", p)]
+    named = [p for p in parts if p and re.search(r"[A-Za-z]", p) and not is_dose_text(p)]
+    # a line that names nothing but a dose ("500 mg") stays one part, to be reported not recognised
+    return named or ([line.strip()] if line.strip() else [])
 
 
 def _not_recognised(part: str, ctx: Context) -> str:
