@@ -198,16 +198,15 @@ def _lookup(index: Mapping[str, DrugEntry], text: str, longest: int) -> DrugEntr
 
 # Units, dosage forms, routes and frequencies as sites write them after a name ("50 mg/5 ml
 # suspensie", "0.15 mg/kg iv", "400 mg/80 mg", "1 dd zo nodig"): text made of these alone names no drug.
-_DOSE_WORDS = frozenset(
-    """
-    mg g gram grams mcg ug microgram micrograms ng ml l dl iu ie u units unit eenheden kg m m2 mmol meq
+_DOSE_TEXT = """
+    mg g gram grams mcg ug microgram micrograms ng ml l dl iu ie u units unit eenheden kg m mmol meq
     tablet tablets tab tabs tablett tabletten tabl comprime comprimes capsule capsules caps cap kapsel
     kapseln suspension suspensie suspensjon solution oplossing losung loesung drank syrup siroop sirup
     drops druppels tropfen injection inj infusion infuus oral orale po iv sc im it inh bid tid qid qd od
     dd daily per day days dag daags x h hr uur hours week wk prn zn zo nodig bei bedarf sachet granules
     powder vial amp ampoule liquid ointment cream spray mouthwash
-    """.split()
-)
+"""
+_DOSE_WORDS = frozenset(_DOSE_TEXT.split())
 
 
 def is_dose_text(text: str) -> bool:
