@@ -460,3 +460,16 @@ def test_dose_only_text_is_told_apart_from_a_name(text: str, dose_only: bool) ->
     from ismart.medications import is_dose_text
 
     assert is_dose_text(text) is dose_only
+
+
+def test_a_met_resting_on_an_unchecked_entry_names_it_in_the_evidence() -> None:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from helpers import base_data, patch, screen_data
+
+    result = screen_data(patch(base_data(), {"current_medications": [{"name": "Augmentin"}]}))
+    b = next(s for s in result.subprotocols if s.id == "B")
+    crit = next(c for c in b.criteria if c.key == "prohibited_medication")
+    assert crit.status.value == "MET"
+    assert crit.evidence["entries_not_yet_checked"] == ["amoxicillin/clavulanic acid"]

@@ -514,6 +514,11 @@ def prohibited_medication(rule: ProhibitedMedicationRule, ctx: Context) -> Outco
     )
     if unchecked_names:  # read through a name the table has not yet checked against a register
         evidence["names_not_yet_checked"] = unchecked_names
+    unchecked_entries = sorted(
+        {e.name for m in meds for part in substances(m.name) if (e := table.match(part)) and not e.verified}
+    )
+    if unchecked_entries:  # class memberships whose cited text was not re-read
+        evidence["entries_not_yet_checked"] = unchecked_entries
     if rule.reading:
         evidence["reading"] = rule.reading
     cited = sorted({src for p in parts for src in re.findall(r"\[(\w+)\]", p.summary)})
