@@ -135,11 +135,11 @@ def washout_chemotherapy(rule: ChemotherapyWashoutRule, ctx: Context) -> Outcome
         ):
             # The route decides (intrathecal is exempt; oral methotrexate has 48 h): not known here.
             told = "not given" if t.route is None else f"{t.route!r} not recognised"
+            oral = f"oral: {rule.short_hours} h; " if oral_matters else ""
             outcome = Outcome(
                 Status.UNKNOWN,
                 f"{t.agent}: route {told}, and it decides the washout (intrathecal: none; "
-                f"{'oral: ' + str(rule.short_hours) + ' h; ' if oral_matters else ''}otherwise {rule.days} d, "
-                f"until {earliest})",
+                f"{oral}otherwise {rule.days} d, until {earliest})",
                 evidence,
                 (f"prior_therapy[{i}].route (oral, intravenous, intrathecal, ...)",),
                 earliest,
