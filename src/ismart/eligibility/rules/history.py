@@ -478,6 +478,19 @@ def _medication_part(
     return None
 
 
+# "as needed" written into the line itself, as sites do when the dossier has no `use` field
+_AS_NEEDED = re.compile(
+    r"\b(?:prn|p\.r\.n\.?|as needed|when required|if needed|zo ?nodig|z\.n\.|bei bedarf|b\.bed\."
+    r"|vid behov|ved behov|etter behov|efter behov|si besoin|au besoin)(?:\W|$)",
+    re.IGNORECASE,
+)
+
+
+def _use_in_name(name: str) -> str:
+    """'as_needed' when the line says so ("ondansetron 4 mg PRN", "zo nodig"); else regular."""
+    return "as_needed" if _AS_NEEDED.search(name) else "regular"
+
+
 def _key_name(part: str) -> str:
     return " ".join(part.lower().split())
 
@@ -489,7 +502,9 @@ def prohibited_medication(rule: ProhibitedMedicationRule, ctx: Context) -> Outco
     parts: list[Outcome] = []
     for med in meds:
         for part in substances(med.name):
-            verdict = _medication_part(part, med.use or "regular", med.required_during_study, rule, ctx)
+            verdict = _medication_part(
+                part, med.use or _use_in_name(med.name), med.required_during_study, rule, ctx
+            )
             if verdict is not None:
                 parts.append(verdict)
     table = ctx.options.medications
