@@ -52,7 +52,7 @@ def _write(tmp_path: Path, data: Any, name: str = "table.yaml") -> Path:
 
 
 def test_shipped_table_header_and_classes() -> None:
-    assert TABLE.version == "2026.12"
+    assert TABLE.version == "2026.12.2"
     assert set(TABLE.classes) == CLASSES
     assert all(label.strip() for label in TABLE.classes.values())
     assert 200 <= len(TABLE.drugs) <= 300
