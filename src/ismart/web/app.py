@@ -437,7 +437,7 @@ def _parse_upload(name: str, raw: bytes) -> dict[str, Any]:
     except UnicodeDecodeError:
         raise PageError(422, f"{name}: the file is not UTF-8 text") from None
     try:
-        data = json.loads(text) if name.lower().endswith(".json") else yaml.safe_load(text)
+        data = dossier.parse_text(text, json_format=name.lower().endswith(".json"), name=name)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         line = getattr(getattr(exc, "problem_mark", None), "line", None)
         where = (
