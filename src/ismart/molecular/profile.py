@@ -8,8 +8,9 @@ from typing import Literal
 from ismart.dossier import Profiling, Variant
 from ismart.errors import DossierError
 from ismart.molecular import reference
-from ismart.molecular.genes import normalize_gene
+from ismart.molecular.genes import normalize_gene, unknown_symbol_note
 from ismart.molecular.protein import ChangeKind, HgvsError, ProteinChange, parse_protein_change
+from ismart.molecular.sequences import annotation_error
 
 AlterationKind = Literal["variant", "fusion", "copy_number", "expression", "drug_response"]
 VariantClass = Literal["missense", "inframe", "truncating", "protein_altering", "itd"]
@@ -66,6 +67,8 @@ class Alteration:
     raw: str | None = None  # the protein change as the laboratory file wrote it
     vaf: float | None = None
     unreadable: str | None = None  # why ``raw`` could not be read (then the board reviews it)
+    symbol_note: str | None = None  # the gene symbol is not an HGNC symbol: "did you mean ...?"
+    annotation_error: str | None = None  # position or reference residue contradicts the protein
 
     @property
     def name(self) -> str:
@@ -121,6 +124,8 @@ def _variant(index: int, variant: Variant) -> Alteration:
     return Alteration(
         "variant", gene, detail, field, change=change, classes=classes, exon=variant.exon,
         raw=variant.protein_raw or variant.hgvs_p, unreadable=unreadable, vaf=variant.vaf,
+        symbol_note=unknown_symbol_note(variant.gene),
+        annotation_error=annotation_error(gene, change) if change is not None else None,
     )  # fmt: skip
 
 
@@ -147,6 +152,7 @@ def build_profile(profiling: Profiling | None) -> Profile:
     found: list[Alteration] = [_variant(i, v) for i, v in enumerate(profiling.variants or [])]
     for i, fusion in enumerate(profiling.fusions or []):
         five, three = normalize_gene(fusion.five_prime), normalize_gene(fusion.three_prime)
+        notes = [n for n in map(unknown_symbol_note, (fusion.five_prime, fusion.three_prime)) if n]
         for gene, partner, side in ((five, three, "five_prime"), (three, five, "three_prime")):
             found.append(
                 Alteration(
@@ -158,14 +164,25 @@ def build_profile(profiling: Profiling | None) -> Profile:
                     side=side,  # type: ignore[arg-type]
                     in_frame=fusion.in_frame,
                     retains_kinase_domain=fusion.retains_kinase_domain,
+                    symbol_note="; ".join(notes) or None,
                 )
             )
     for i, cn in enumerate(profiling.copy_number or []):
         gene = normalize_gene(cn.gene)
-        found.append(Alteration("copy_number", gene, cn.call, f"profiling.copy_number[{i}]", call=cn.call))
+        found.append(
+            Alteration(
+                "copy_number", gene, cn.call, f"profiling.copy_number[{i}]", call=cn.call,
+                symbol_note=unknown_symbol_note(cn.gene),
+            )
+        )  # fmt: skip
     for i, ex in enumerate(profiling.expression or []):
         gene = normalize_gene(ex.gene)
-        found.append(Alteration("expression", gene, f"{ex.status} expression", f"profiling.expression[{i}]"))
+        found.append(
+            Alteration(
+                "expression", gene, f"{ex.status} expression", f"profiling.expression[{i}]",
+                symbol_note=unknown_symbol_note(ex.gene),
+            )
+        )  # fmt: skip
     for i, dr in enumerate(profiling.drug_response or []):
         ic50 = "IC50 not given" if dr.ic50_nM is None else f"IC50 {dr.ic50_nM:g} nM"
         found.append(

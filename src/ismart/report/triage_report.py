@@ -10,14 +10,20 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from ismart.molecular.triage import Triage
+from ismart.molecular.triage import Triage, TriagedAlteration
 
 TIER_STYLE = {
     "protocol-named": "bold green",
     "rule-matched": "green",
     "possible": "magenta",
+    "unknown gene symbol": "bold yellow",
     "not actionable": "dim",
 }
+
+
+def _notes(a: TriagedAlteration) -> list[str]:
+    """What the board must check about the alteration itself: the symbol, the annotation."""
+    return [n for n in (a.symbol_note, a.annotation_error) if n]
 
 
 def to_dict(result: Triage, protocol_version: str, patient_id: str | None = None) -> dict[str, Any]:
@@ -48,7 +54,7 @@ def render_html(reports: list[tuple[str | None, Triage]], protocol_version: str)
         parts.append(f"<section><h1>Patient {escape(patient or 'not given')}</h1><h2>Alterations</h2>")
         parts.append(
             "<table><tr><th>alteration</th><th>as written</th><th>VAF</th><th>tier</th>"
-            "<th>supports</th><th>rule</th><th>resistance</th></tr>"
+            "<th>supports</th><th>rule</th><th>resistance</th><th>notes</th></tr>"
         )
         for a in result.alterations:
             cells = [
@@ -56,6 +62,7 @@ def render_html(reports: list[tuple[str | None, Triage]], protocol_version: str)
                 "; ".join(f"{s.subprotocol} ({s.pathway})" for s in a.supports) or "-",
                 "; ".join(f"{s.rule} ({s.source}, {s.criterion})" for s in a.supports) or "-",
                 "; ".join(a.resistance) or "-",
+                "; ".join(_notes(a)) or "-",
             ]  # fmt: skip
             parts.append("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in cells) + "</tr>")
         parts.append("</table><h2>Candidate sub-protocols, best first</h2><table>")
@@ -81,6 +88,7 @@ def render(result: Triage, console: Console, patient_id: str | None = None) -> N
         "supports",
         "rule (source, criterion)",
         "resistance",
+        "notes",
     ):
         table.add_column(column)
     for a in result.alterations:
@@ -95,6 +103,7 @@ def render(result: Triage, console: Console, patient_id: str | None = None) -> N
             "\n".join(f"{s.subprotocol} ({s.pathway})" for s in a.supports) or "-",
             "\n".join(f"{s.rule} ({s.source}, {s.criterion})" for s in a.supports) or "-",
             "\n".join(a.resistance) or "-",
+            "\n".join(_notes(a)) or "-",
         )
     console.print(table)
     ranked = Table(title="Candidate sub-protocols, best first", title_justify="left")
