@@ -315,7 +315,8 @@ def test_hgvs_from_vep_snpeff_and_maf_normalise_the_same() -> None:
 def test_arriba_partners_frames_and_loci() -> None:
     assert read_arriba(DATA / "arriba_fusions.tsv") == [
         Fusion(five_prime="P2RY8", three_prime="CRLF2", in_frame=None),
-        Fusion(five_prime="NUP214", three_prime="ABL1", in_frame=True),  # in frame on one of two rows
+        # in frame on one of two rows; that row keeps ABL1's Protein_kinase_domain(100%)
+        Fusion(five_prime="NUP214", three_prime="ABL1", in_frame=True, retains_kinase_domain=True),
         Fusion(five_prime="SSBP2", three_prime="JAK2", in_frame=False),
         Fusion(five_prime="IGH", three_prime="CRLF2", in_frame=None),  # IGHM; closest intergenic gene
         Fusion(five_prime="ETV6", three_prime="NTRK3", in_frame=None),  # transcribed strand unknown

@@ -13,7 +13,11 @@ Arriba (column meanings from the Arriba documentation, "Output files"):
 * A breakpoint in an intergenic region names the closest genes with their distances,
   ``GENE1(12345),GENE2(678)``: the closest gene is used (the first on a tie). A partner written ``.``
   (no gene annotated on the contig) cannot be named, and that row is skipped.
-* ``retained_protein_domains`` is not interpreted: ``retains_kinase_domain`` stays None.
+* ``retained_protein_domains`` (Arriba 2.x: the Pfam domains the fusion keeps, ``gene1 domains|gene2
+  domains``, each with the share of the domain kept, ``Protein_kinase_domain(100%)``) gives
+  ``retains_kinase_domain``: True when a kinase domain is kept whole (100 %) on either side, None when one
+  is kept only in part (the board judges), False when domains are listed and none is a kinase domain;
+  ``.``, an empty cell or a file without the column give None.
 
 STAR-Fusion (``star-fusion.fusion_predictions[.abridged][.coding_effect].tsv``):
 
@@ -56,7 +60,8 @@ _ARRIBA_FRAMES: dict[str, bool | None] = {
     ".": None,
 }
 _STAR_FRAMES: dict[str, bool | None] = {"INFRAME": True, "FRAMESHIFT": False}
-_Row = tuple[str, str, bool | None]
+_Row = tuple[str, str, bool | None, bool | None]
+_DOMAIN = re.compile(r"([^,|()]+)\((\d+(?:\.\d+)?)%\)")
 
 
 def locus_name(symbol: str) -> str:
@@ -104,12 +109,13 @@ class _ArribaColumns:
     frame: int | None
     type: int | None
     strands: tuple[int | None, int | None]
+    domains: int | None
 
     @classmethod
     def of(cls, header: Header) -> _ArribaColumns:
         strands = (header.find("strand1(gene/fusion)"), header.find("strand2(gene/fusion)"))
         return cls(header.need("gene1"), header.need("gene2"), header.find("reading_frame"),
-                   header.find("type"), strands)  # fmt: skip
+                   header.find("type"), strands, header.find("retained_protein_domains"))  # fmt: skip
 
 
 def _arriba_rows(name: str) -> Iterator[tuple[int, _Row]]:
@@ -119,7 +125,21 @@ def _arriba_rows(name: str) -> Iterator[tuple[int, _Row]]:
         five = _arriba_gene(name, number, cells[columns.gene1])
         three = _arriba_gene(name, number, cells[columns.gene2])
         if five is not None and three is not None:
-            yield number, (five, three, _arriba_frame(name, number, cells, columns))
+            kinase = _kinase_kept(cell(cells, columns.domains))
+            yield number, (five, three, _arriba_frame(name, number, cells, columns), kinase)
+
+
+def _kinase_kept(text: str | None) -> bool | None:
+    """From Arriba's retained_protein_domains: is a kinase domain kept whole (see the module notes)?"""
+    if text is None or is_missing(text):
+        return None
+    kept = [(domain.strip().lower(), float(share)) for domain, share in _DOMAIN.findall(text)]
+    if not kept:
+        return None
+    kinase = [share for domain, share in kept if "kinase" in domain]
+    if not kinase:
+        return False
+    return True if max(kinase) >= 100 else None
 
 
 def _arriba_gene(name: str, number: int, text: str) -> str | None:
@@ -160,7 +180,7 @@ def _star_rows(name: str) -> Iterator[tuple[int, _Row]]:
             raise ProfileFileError(name, number, f"FusionName {shown(fusion_name)} is not GENE1--GENE2")
         five, three = (locus_name(part.split(",")[0]) for part in parts)
         frame = cell(cells, header.find("PROT_FUSION_TYPE"))
-        yield number, (five, three, _star_frame(name, number, frame))
+        yield number, (five, three, _star_frame(name, number, frame), None)
 
 
 def _star_frame(name: str, number: int, value: str | None) -> bool | None:
@@ -174,14 +194,19 @@ def _star_frame(name: str, number: int, value: str | None) -> bool | None:
 def _merged(name: str, rows: Iterator[tuple[int, _Row]]) -> list[Fusion]:
     """One Fusion per (5', 3') pair, in the order first seen."""
     frames: dict[tuple[str, str], list[bool | None]] = {}
+    kinases: dict[tuple[str, str], list[bool | None]] = {}
     lines: dict[tuple[str, str], int] = {}
-    for number, (five, three, in_frame) in rows:
+    for number, (five, three, in_frame, kinase) in rows:
         frames.setdefault((five, three), []).append(in_frame)
+        kinases.setdefault((five, three), []).append(kinase)
         lines.setdefault((five, three), number)
     return [
-        build(Fusion, name, lines[pair], five_prime=pair[0], three_prime=pair[1], in_frame=_combined(seen))
+        build(
+            Fusion, name, lines[pair], five_prime=pair[0], three_prime=pair[1], in_frame=_combined(seen),
+            retains_kinase_domain=_combined(kinases[pair]),
+        )
         for pair, seen in frames.items()
-    ]
+    ]  # fmt: skip
 
 
 def _combined(frames: list[bool | None]) -> bool | None:
