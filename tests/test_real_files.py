@@ -154,7 +154,13 @@ def test_snpeff_file_with_a_log_line_before_the_header_is_one_error_naming_line_
 def test_arriba_test_run_bcr_abl1_is_in_frame_with_the_kinase_domain_and_matches_b() -> None:
     fusions = read_arriba(DATA / "fusions" / "arriba_test_fusions.tsv")
     assert fusions == [
-        Fusion(five_prime="BCR", three_prime="ABL1", in_frame=True, retains_kinase_domain=True)
+        Fusion(
+            five_prime="BCR",
+            three_prime="ABL1",
+            in_frame=True,
+            retains_kinase_domain=True,
+            supporting_reads=4 + 7 + 0,
+        )
     ]
     assert _candidates(fusions=fusions) == {"B": "rule-matched"}  # ABL1 3′ fusion; BCR is not a named partner
 

@@ -66,6 +66,7 @@ class Alteration:
     central_lab: bool | None = None
     raw: str | None = None  # the protein change as the laboratory file wrote it
     vaf: float | None = None
+    reads: int | None = None  # reads supporting a fusion, as the caller counted them
     unreadable: str | None = None  # why ``raw`` could not be read (then the board reviews it)
     symbol_note: str | None = None  # the gene symbol is not an HGNC symbol: "did you mean ...?"
     annotation_error: str | None = None  # position or reference residue contradicts the protein
@@ -165,6 +166,7 @@ def build_profile(profiling: Profiling | None) -> Profile:
                     in_frame=fusion.in_frame,
                     retains_kinase_domain=fusion.retains_kinase_domain,
                     symbol_note="; ".join(notes) or None,
+                    reads=fusion.supporting_reads,
                 )
             )
     for i, cn in enumerate(profiling.copy_number or []):

@@ -55,6 +55,7 @@ class TriagedAlteration:
     field: str
     raw: str | None = None  # as the laboratory or the dossier wrote it, beside the normalised name
     vaf: float | None = None
+    reads: int | None = None  # reads supporting a fusion
     symbol_note: str | None = None  # "gene symbol 'KRASS' is not an HGNC ...; did you mean KRAS?"
     annotation_error: str | None = None  # position or residue contradicts the protein: for REVIEW
 
@@ -153,6 +154,7 @@ def triage(profile: Profile, protocol: Protocol) -> Triage:
                 alt.field,
                 alt.raw,
                 alt.vaf,
+                alt.reads,
                 alt.symbol_note,
                 alt.annotation_error,
             )
