@@ -90,7 +90,7 @@ def test_laml_previous_hgnc_symbol_is_normalised() -> None:
     profile = build_profile(Profiling(variants=read_maf(LAML)["TCGA-AB-2999"]))
     genes = {a.gene for a in profile.alterations}
     assert "SEPTIN14" in genes and "SEPT14" not in genes  # HGNC renamed SEPT14 in 2020
-    assert all(a.symbol_note is None for a in profile.alterations)
+    assert all(a.unknown_symbols == () for a in profile.alterations)
 
 
 # --- vcf2maf's GDC-style output (HGVSp_Short, t_alt_count/t_depth) -----------------------------------

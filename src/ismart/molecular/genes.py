@@ -28,7 +28,7 @@ from rapidfuzz.distance import Levenshtein
 
 from ismart.molecular.reference import gene_key, load_genes, load_hgnc
 
-__all__ = ["SymbolCheck", "check_symbol", "normalize_gene", "unknown_symbol_note"]
+__all__ = ["SymbolCheck", "check_symbol", "is_known_symbol", "normalize_gene", "unknown_symbol_note"]
 
 SymbolStatus = Literal["approved", "previous", "alias", "protocol", "ambiguous", "not_mapped", "unknown"]
 
@@ -100,6 +100,13 @@ def check_symbol(symbol: str) -> SymbolCheck:
             return SymbolCheck(text, how, owners[0])  # type: ignore[arg-type]
         return SymbolCheck(text, "ambiguous", None, owners)
     return SymbolCheck(text, "unknown", None, suggestions(text))
+
+
+@lru_cache(maxsize=65536)
+def is_known_symbol(symbol: str) -> bool:
+    """Is ``symbol`` a curated name or an HGNC approved, previous or alias symbol? (cheap: no suggestions)"""
+    key = gene_key(symbol)
+    return key in _not_mapped() or key in _curated() or key in load_hgnc().names
 
 
 def suggestions(symbol: str, limit: int = 3) -> tuple[str, ...]:

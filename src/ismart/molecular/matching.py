@@ -243,15 +243,10 @@ def symbol_reviews(profile: Profile, entries: list[MolecularMatch]) -> Iterator[
     them instead of the rule reading NOT_MET."""
     genes = _entry_genes(entries)
     for alt in profile.alterations:
-        if alt.symbol_note is None or (alt.kind == "fusion" and alt.side == "five_prime"):
+        if not alt.unknown_symbols or (alt.kind == "fusion" and alt.side == "five_prime"):
             continue
-        written = [alt.gene, alt.partner] if alt.kind == "fusion" else [alt.gene]
         near = {
-            suggestion
-            for symbol in written
-            if symbol
-            for suggestion in check_symbol(symbol).candidates
-            if not check_symbol(symbol).known
+            suggestion for symbol in alt.unknown_symbols for suggestion in check_symbol(symbol).candidates
         }
         hit = sorted(near & genes.get(alt.kind, set()))
         if hit:

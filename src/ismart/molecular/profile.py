@@ -8,7 +8,7 @@ from typing import Literal
 from ismart.dossier import Profiling, Variant
 from ismart.errors import DossierError
 from ismart.molecular import reference
-from ismart.molecular.genes import normalize_gene, unknown_symbol_note
+from ismart.molecular.genes import is_known_symbol, normalize_gene, unknown_symbol_note
 from ismart.molecular.protein import ChangeKind, HgvsError, ProteinChange, parse_protein_change
 from ismart.molecular.sequences import annotation_error
 
@@ -68,8 +68,14 @@ class Alteration:
     vaf: float | None = None
     reads: int | None = None  # reads supporting a fusion, as the caller counted them
     unreadable: str | None = None  # why ``raw`` could not be read (then the board reviews it)
-    symbol_note: str | None = None  # the gene symbol is not an HGNC symbol: "did you mean ...?"
+    unknown_symbols: tuple[str, ...] = ()  # gene symbols as written that are not HGNC symbols
     annotation_error: str | None = None  # position or reference residue contradicts the protein
+
+    @property
+    def symbol_note(self) -> str | None:
+        """ "gene symbol 'KRASS' is not an HGNC ...; did you mean KRAS?" (computed when first shown)."""
+        notes = [note for note in map(unknown_symbol_note, self.unknown_symbols) if note]
+        return "; ".join(notes) or None
 
     @property
     def name(self) -> str:
@@ -125,9 +131,14 @@ def _variant(index: int, variant: Variant) -> Alteration:
     return Alteration(
         "variant", gene, detail, field, change=change, classes=classes, exon=variant.exon,
         raw=variant.protein_raw or variant.hgvs_p, unreadable=unreadable, vaf=variant.vaf,
-        symbol_note=unknown_symbol_note(variant.gene),
+        unknown_symbols=_unknown(variant.gene),
         annotation_error=annotation_error(gene, change) if change is not None else None,
     )  # fmt: skip
+
+
+def _unknown(*symbols: str) -> tuple[str, ...]:
+    """The symbols that are not HGNC (or curated) symbols, as written."""
+    return tuple(s.strip() for s in symbols if not is_known_symbol(s))
 
 
 def is_itd(gene: str, change: ProteinChange) -> bool:
@@ -153,7 +164,7 @@ def build_profile(profiling: Profiling | None) -> Profile:
     found: list[Alteration] = [_variant(i, v) for i, v in enumerate(profiling.variants or [])]
     for i, fusion in enumerate(profiling.fusions or []):
         five, three = normalize_gene(fusion.five_prime), normalize_gene(fusion.three_prime)
-        notes = [n for n in map(unknown_symbol_note, (fusion.five_prime, fusion.three_prime)) if n]
+        unknown = _unknown(fusion.five_prime, fusion.three_prime)
         for gene, partner, side in ((five, three, "five_prime"), (three, five, "three_prime")):
             found.append(
                 Alteration(
@@ -165,7 +176,7 @@ def build_profile(profiling: Profiling | None) -> Profile:
                     side=side,  # type: ignore[arg-type]
                     in_frame=fusion.in_frame,
                     retains_kinase_domain=fusion.retains_kinase_domain,
-                    symbol_note="; ".join(notes) or None,
+                    unknown_symbols=unknown,
                     reads=fusion.supporting_reads,
                 )
             )
@@ -174,7 +185,7 @@ def build_profile(profiling: Profiling | None) -> Profile:
         found.append(
             Alteration(
                 "copy_number", gene, cn.call, f"profiling.copy_number[{i}]", call=cn.call,
-                symbol_note=unknown_symbol_note(cn.gene),
+                unknown_symbols=_unknown(cn.gene),
             )
         )  # fmt: skip
     for i, ex in enumerate(profiling.expression or []):
@@ -182,7 +193,7 @@ def build_profile(profiling: Profiling | None) -> Profile:
         found.append(
             Alteration(
                 "expression", gene, f"{ex.status} expression", f"profiling.expression[{i}]",
-                symbol_note=unknown_symbol_note(ex.gene),
+                unknown_symbols=_unknown(ex.gene),
             )
         )  # fmt: skip
     for i, dr in enumerate(profiling.drug_response or []):

@@ -140,7 +140,7 @@ def triage(profile: Profile, protocol: Protocol) -> Triage:
         for support in sorted(supports.get(alt.field, []), key=lambda s: (TIER_ORDER[s.tier], s.subprotocol)):
             if all(f.subprotocol != support.subprotocol for f in found):
                 found.append(support)  # the strongest call per sub-protocol
-        tier = found[0].tier if found else "unknown gene symbol" if alt.symbol_note else "not actionable"
+        tier = found[0].tier if found else "unknown gene symbol" if alt.unknown_symbols else "not actionable"
         triaged.append(
             TriagedAlteration(
                 alt.name,
