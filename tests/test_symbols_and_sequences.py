@@ -204,3 +204,49 @@ def test_dossier_with_a_wrong_reference_residue_is_review_not_met() -> None:
 
 def test_dossier_with_the_right_residue_is_met() -> None:
     assert _d_alteration([{"gene": "KRAS", "hgvs_p": "p.Gly12Asp"}]).status.value == "MET"
+
+
+# --- the reference files refuse inconsistent data ----------------------------------------------------
+
+
+def _proteins() -> dict[str, Any]:
+    from importlib import resources
+
+    import yaml
+
+    text = (resources.files("ismart") / "reference" / "proteins.yaml").read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    assert isinstance(data, dict)
+    return data
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d["proteins"]["ABL1"].update(length=1149), "sequence has 1130 residues"),
+        (lambda d: d["proteins"]["ABL1"].update(residues={315: "I"}), "residue 315 is I"),
+        (lambda d: d["proteins"]["KRAS"].update(length_source="nowhere"), "unknown source"),
+        (lambda d: d["proteins"]["KRAS"]["residues"].update({500: "G"}), "not a residue of the protein"),
+        (lambda d: d["proteins"]["KRAS"].update(residue_source=None), "without a residue_source"),
+    ],
+)
+def test_inconsistent_protein_data_is_refused(change: Any, message: str) -> None:
+    from pydantic import ValidationError
+
+    from ismart.molecular.reference import ProteinFile
+
+    data = _proteins()
+    change(data)
+    with pytest.raises(ValidationError, match=message):
+        ProteinFile.model_validate(data)
+
+
+def test_a_ragged_hgnc_line_is_a_protocol_data_error_naming_it() -> None:
+    from ismart.errors import ProtocolDataError
+    from ismart.molecular.reference import _hgnc_rows
+
+    text = "# header\nhgnc_id\tsymbol\tlocus_type\tprevious\taliases\n6407\tKRAS\tprotein-coding\tKRAS2\n"
+    with pytest.raises(ProtocolDataError, match=r"hgnc_symbols\.tsv\.gz: line 3 has 4 fields, expected 5"):
+        _hgnc_rows(text)
+    with pytest.raises(ProtocolDataError, match="column header"):
+        _hgnc_rows("6407\tKRAS\tprotein-coding\t\t\n")
