@@ -250,3 +250,11 @@ def test_a_ragged_hgnc_line_is_a_protocol_data_error_naming_it() -> None:
         _hgnc_rows(text)
     with pytest.raises(ProtocolDataError, match="column header"):
         _hgnc_rows("6407\tKRAS\tprotein-coding\t\t\n")
+
+
+@pytest.mark.parametrize("name", ["AC090627.1", "LOC100128288", "RP11-34P13.7", "ENSG00000235300"])
+def test_clone_and_placeholder_names_are_unknown_and_said_to_be_placeholders(name: str) -> None:
+    assert unknown_symbol_note(name) == (
+        f"gene symbol {name!r} is not an HGNC approved, previous or alias symbol: "
+        "a clone-based or placeholder name (Ensembl/NCBI) with no HGNC gene"
+    )

@@ -19,6 +19,7 @@ one that is not an HGNC symbol at all (``KRASS``) it proposes the nearest approv
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Literal
@@ -29,6 +30,12 @@ from rapidfuzz.distance import Levenshtein
 from ismart.molecular.reference import gene_key, load_genes, load_hgnc
 
 __all__ = ["SymbolCheck", "check_symbol", "is_known_symbol", "normalize_gene", "unknown_symbol_note"]
+
+# Names annotation pipelines give loci HGNC has not named: GenBank clone (AC090627.1, RP11-1A1.1),
+# NCBI placeholder (LOC100128288) and Ensembl gene IDs.
+_PLACEHOLDER = re.compile(
+    r"[A-Z]{1,2}[0-9]{5,6}\.[0-9]+|RP[0-9]+-[0-9A-Z]+\.[0-9]+|LOC[0-9]+|ENSG[0-9]{11}(\.[0-9]+)?"
+)
 
 SymbolStatus = Literal["approved", "previous", "alias", "protocol", "ambiguous", "not_mapped", "unknown"]
 
@@ -78,6 +85,8 @@ class SymbolCheck:
         if self.known:
             return None
         text = f"gene symbol {self.symbol!r} is not an HGNC approved, previous or alias symbol"
+        if _PLACEHOLDER.fullmatch(self.symbol):
+            return f"{text}: a clone-based or placeholder name (Ensembl/NCBI) with no HGNC gene"
         if self.candidates:
             return f"{text}; did you mean {' or '.join(self.candidates)}?"
         return f"{text}; check the spelling"
