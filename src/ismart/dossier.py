@@ -108,6 +108,10 @@ class Fusion(_Section):
     three_prime: str
     in_frame: bool | None = None
     retains_kinase_domain: bool | None = None
+    # Reads supporting the fusion as the caller counted them (set by the fusion readers; molecular area):
+    # Arriba split_reads1 + split_reads2 + discordant_mates, STAR-Fusion JunctionReadCount +
+    # SpanningFragCount; the best-supported row when a partner pair is listed on several rows.
+    supporting_reads: Annotated[StrictInt, Field(ge=0)] | None = None
 
 
 CopyNumberCall = Literal["homozygous_deletion", "heterozygous_deletion", "deletion", "amplification", "gain"]
