@@ -2,8 +2,8 @@
 
 Nothing here is stored: registrations, first cycles (C1D1, doses given), adverse events, the
 investigator's DLT decisions, withdrawals and the safety committee's decisions go in; the design
-engine's answer comes out. ``services.register`` calls ``check_dose_level`` under its capacity lock.
-This module does not import ``services`` (which imports it).
+engine's answer comes out. ``registrations.register`` calls ``check_dose_level`` under its capacity
+lock. This module does not import ``registrations`` (which imports it).
 """
 
 from __future__ import annotations
@@ -37,32 +37,16 @@ from ismart.registry.conduct_models import (
     DltDecision,
     DoseAssignment,
 )
+from ismart.registry.context import in_force
 from ismart.registry.errors import Conflict
 from ismart.registry.models import Registration, Withdrawal
 from ismart.registry.response_models import Rp2dDeclaration
 from ismart.treatment.adverse_events import ATTRIBUTIONS, AdverseEvent, Attribution
 from ismart.treatment.calendar import DoseTable
 from ismart.treatment.calendar_io import load_dose_table
-from ismart.treatment.dosefinding import Design, DesignName
-
-# Every HEM-iSMART sub-protocol starts with rolling-six dose finding (domain-facts, section 2).
-DESIGN_NAME: DesignName = "rolling6"
+from ismart.treatment.dosefinding import Design
 
 RELATED: tuple[Attribution, ...] = ("possible", "probable", "definite")
-
-# Sponsor data put in force for this process (like services.activate_protocol).
-_DLT: list[DltSettings] = []
-_DOSES: list[DoseTable] = []
-_TERMS: list[TermList] = []
-
-
-def activate_sponsor_data(
-    *, dlt: DltSettings | None = None, doses: DoseTable | None = None, terms: TermList | None = None
-) -> None:
-    """Put the sponsor's DLT rule file, dose table and complete term list in force (None: shipped)."""
-    _DLT[:] = [dlt] if dlt else []
-    _DOSES[:] = [doses] if doses else []
-    _TERMS[:] = [terms] if terms else []
 
 
 @cache
@@ -71,34 +55,30 @@ def _read(path: str) -> str:
 
 
 def dlt_settings() -> DltSettings:
-    """Activated, else the sponsor file named by ISMART_DLT_RULES, else ismart's placeholder."""
-    if _DLT:
-        return _DLT[-1]
+    """The sponsor file named by ISMART_DLT_RULES, else ismart's placeholder."""
     path = os.environ.get("ISMART_DLT_RULES")
     return load_dlt_settings(_read(path), Path(path).name) if path else PLACEHOLDER_SETTINGS
 
 
 def dose_table() -> DoseTable | None:
-    """Activated, else the sponsor's dose table named by ISMART_DOSE_TABLE, else none."""
-    if _DOSES:
-        return _DOSES[-1]
+    """The sponsor's dose table named by ISMART_DOSE_TABLE, else none."""
     path = os.environ.get("ISMART_DOSE_TABLE")
     return load_dose_table(Path(path)) if path else None
 
 
 def term_list() -> TermList:
-    """Activated, else the complete list named by ISMART_CTCAE_TERMS, else the shipped list."""
-    if _TERMS:
-        return _TERMS[-1]
+    """The complete list named by ISMART_CTCAE_TERMS, else the shipped list."""
     path = os.environ.get("ISMART_CTCAE_TERMS")
     return parse_terms(_read(path), Path(path).name) if path else shipped_terms()
 
 
-def design_for(sp: SubProtocol) -> Design | None:
-    """The sub-protocol's design from its protocol data; None when its levels are not public."""
-    if sp.treatment is None or not sp.treatment.dose_levels:
+def design_for(session: Session, sp: SubProtocol) -> Design | None:
+    """The sub-protocol's design from the protocol data in force (the master's dose-finding design,
+    the sub-protocol's levels and start); None when its levels are not public."""
+    shared = in_force(session).protocol.master.dose_finding
+    if shared is None or sp.treatment is None or not sp.treatment.dose_levels:
         return None
-    return Design(DESIGN_NAME, tuple(sorted(sp.treatment.dose_levels)), sp.treatment.starting_level)
+    return Design(shared.design, tuple(sorted(sp.treatment.dose_levels)), sp.treatment.starting_level)
 
 
 # --- the dose-finding state, derived ----------------------------------------------------------------
@@ -216,7 +196,7 @@ def snapshot(answer: Answer) -> str:
 
 def dose_finding(session: Session, sp: SubProtocol, on: date) -> DoseFinding:
     """Ask the design, on the records as they stand, what the next registration gets."""
-    design = design_for(sp)
+    design = design_for(session, sp)
     decisions = _decisions(session, sp.id)
     if design is None:
         why = f"{sp.id} has no public dose levels: the safety committee assigns each patient's level"
@@ -266,7 +246,7 @@ def suspended(state: DoseFinding) -> Conflict:
 
 
 def check_dose_level(session: Session, *, sp: SubProtocol, dose_level: int, on: date) -> None:
-    """Called by ``services.register`` under the capacity lock: only the design's level is allowed;
+    """Called by ``registrations.register`` under the capacity lock: only the design's level is allowed;
     once the recommended phase II dose is declared (the efficacy stage), only that level is."""
     rp2d = session.get(Rp2dDeclaration, sp.id)
     if rp2d is not None:
