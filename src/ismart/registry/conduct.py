@@ -120,7 +120,7 @@ def assign_level(
     row = session.get(DoseAssignment, code)
     if row is None:
         raise NotFound(f"subject {code} has no registration awaiting a dose level")
-    if design_for(session, _subprotocol(session, row.subprotocol)) is not None:
+    if design_for(_subprotocol(session, row.subprotocol)) is not None:
         raise Conflict(f"{row.subprotocol} has dose levels: the design assigns them")
     before = {"dose_level": row.dose_level, "status": row.status}
     row.dose_level, row.status, row.reason = dose_level, "assigned", note

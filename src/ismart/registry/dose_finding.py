@@ -37,16 +37,32 @@ from ismart.registry.conduct_models import (
     DltDecision,
     DoseAssignment,
 )
-from ismart.registry.context import in_force
 from ismart.registry.errors import Conflict
 from ismart.registry.models import Registration, Withdrawal
 from ismart.registry.response_models import Rp2dDeclaration
 from ismart.treatment.adverse_events import ATTRIBUTIONS, AdverseEvent, Attribution
 from ismart.treatment.calendar import DoseTable
 from ismart.treatment.calendar_io import load_dose_table
-from ismart.treatment.dosefinding import Design
+from ismart.treatment.dosefinding import Design, DesignName
+
+# Every HEM-iSMART sub-protocol starts with rolling-six dose finding (domain-facts, section 2).
+DESIGN_NAME: DesignName = "rolling6"
 
 RELATED: tuple[Attribution, ...] = ("possible", "probable", "definite")
+
+# Sponsor data put in force for this process (like services.activate_protocol).
+_DLT: list[DltSettings] = []
+_DOSES: list[DoseTable] = []
+_TERMS: list[TermList] = []
+
+
+def activate_sponsor_data(
+    *, dlt: DltSettings | None = None, doses: DoseTable | None = None, terms: TermList | None = None
+) -> None:
+    """Put the sponsor's DLT rule file, dose table and complete term list in force (None: shipped)."""
+    _DLT[:] = [dlt] if dlt else []
+    _DOSES[:] = [doses] if doses else []
+    _TERMS[:] = [terms] if terms else []
 
 
 @cache
@@ -55,30 +71,34 @@ def _read(path: str) -> str:
 
 
 def dlt_settings() -> DltSettings:
-    """The sponsor file named by ISMART_DLT_RULES, else ismart's placeholder."""
+    """Activated, else the sponsor file named by ISMART_DLT_RULES, else ismart's placeholder."""
+    if _DLT:
+        return _DLT[-1]
     path = os.environ.get("ISMART_DLT_RULES")
     return load_dlt_settings(_read(path), Path(path).name) if path else PLACEHOLDER_SETTINGS
 
 
 def dose_table() -> DoseTable | None:
-    """The sponsor's dose table named by ISMART_DOSE_TABLE, else none."""
+    """Activated, else the sponsor's dose table named by ISMART_DOSE_TABLE, else none."""
+    if _DOSES:
+        return _DOSES[-1]
     path = os.environ.get("ISMART_DOSE_TABLE")
     return load_dose_table(Path(path)) if path else None
 
 
 def term_list() -> TermList:
-    """The complete list named by ISMART_CTCAE_TERMS, else the shipped list."""
+    """Activated, else the complete list named by ISMART_CTCAE_TERMS, else the shipped list."""
+    if _TERMS:
+        return _TERMS[-1]
     path = os.environ.get("ISMART_CTCAE_TERMS")
     return parse_terms(_read(path), Path(path).name) if path else shipped_terms()
 
 
-def design_for(session: Session, sp: SubProtocol) -> Design | None:
-    """The sub-protocol's design from the protocol data in force (the master's dose-finding design,
-    the sub-protocol's levels and start); None when its levels are not public."""
-    shared = in_force(session).protocol.master.dose_finding
-    if shared is None or sp.treatment is None or not sp.treatment.dose_levels:
+def design_for(sp: SubProtocol) -> Design | None:
+    """The sub-protocol's design from its protocol data; None when its levels are not public."""
+    if sp.treatment is None or not sp.treatment.dose_levels:
         return None
-    return Design(shared.design, tuple(sorted(sp.treatment.dose_levels)), sp.treatment.starting_level)
+    return Design(DESIGN_NAME, tuple(sorted(sp.treatment.dose_levels)), sp.treatment.starting_level)
 
 
 # --- the dose-finding state, derived ----------------------------------------------------------------
@@ -196,7 +216,7 @@ def snapshot(answer: Answer) -> str:
 
 def dose_finding(session: Session, sp: SubProtocol, on: date) -> DoseFinding:
     """Ask the design, on the records as they stand, what the next registration gets."""
-    design = design_for(session, sp)
+    design = design_for(sp)
     decisions = _decisions(session, sp.id)
     if design is None:
         why = f"{sp.id} has no public dose levels: the safety committee assigns each patient's level"
