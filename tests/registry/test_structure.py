@@ -111,3 +111,16 @@ def test_flow_counts_eligible_from_the_stored_verdicts(registry: Registry) -> No
     with registry.state.sessions() as session:
         counts = responses.flow(session, actor=SYSTEM, subprotocol="B").counts
     assert (counts["screened"], counts["eligible"]) == (1, 1)
+
+
+def test_services_is_only_a_facade_over_the_entity_modules() -> None:
+    from ismart.registry import services
+
+    homes = {
+        name: getattr(services, name).__module__
+        for name in services.__all__
+        if callable(getattr(services, name))
+    }
+    assert homes and all(home != "ismart.registry.services" for home in homes.values()), homes
+    assert homes["register"] == "ismart.registry.registrations"
+    assert homes["screen_subject"] == "ismart.registry.screenings"
