@@ -2,8 +2,8 @@
 
 Nothing here is stored: registrations, first cycles (C1D1, doses given), adverse events, the
 investigator's DLT decisions, withdrawals and the safety committee's decisions go in; the design
-engine's answer comes out. ``services.register`` calls ``check_dose_level`` under its capacity lock.
-This module does not import ``services`` (which imports it).
+engine's answer comes out. ``registrations.register`` calls ``check_dose_level`` under its capacity
+lock. This module does not import ``registrations`` (which imports it).
 """
 
 from __future__ import annotations
@@ -266,7 +266,7 @@ def suspended(state: DoseFinding) -> Conflict:
 
 
 def check_dose_level(session: Session, *, sp: SubProtocol, dose_level: int, on: date) -> None:
-    """Called by ``services.register`` under the capacity lock: only the design's level is allowed;
+    """Called by ``registrations.register`` under the capacity lock: only the design's level is allowed;
     once the recommended phase II dose is declared (the efficacy stage), only that level is."""
     rp2d = session.get(Rp2dDeclaration, sp.id)
     if rp2d is not None:
