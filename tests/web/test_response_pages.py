@@ -19,7 +19,7 @@ import pytest
 import yaml
 from playwright.sync_api import Page, expect
 from sqlalchemy.orm import Session
-from webhelpers import EXAMPLES, Server, check_page, external_requests, new_page, sign_in
+from webhelpers import EXAMPLES, Server, check_page, external_requests, new_page, serve, sign_in
 
 from ismart.registry import responses as svc
 from ismart.registry import services
@@ -52,17 +52,12 @@ CR = {
 NR = {**CR, "marrow_blasts_pct": 60}
 
 
-@pytest.fixture(scope="module", autouse=True)
-def sponsor_design(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """This module's own app, with a sponsor efficacy file (the registry reads it once, at start)."""
     path = tmp_path_factory.mktemp("sponsor") / "efficacy.yaml"
     path.write_text(SPONSOR, encoding="utf-8")
-    before = os.environ.get("ISMART_EFFICACY_FILE")
-    os.environ["ISMART_EFFICACY_FILE"] = str(path)
-    yield
-    if before is None:
-        os.environ.pop("ISMART_EFFICACY_FILE", None)
-    else:
-        os.environ["ISMART_EFFICACY_FILE"] = before
+    yield from serve(tmp_path_factory, efficacy_file=str(path))
 
 
 def _treated(server: Server, site: str = SITE) -> str:

@@ -21,9 +21,10 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from ismart.errors import InputError, _one_line
+from ismart.registry import registrations, subjects
 from ismart.registry import responses as svc
-from ismart.registry import services
 from ismart.registry.access import Role
+from ismart.registry.context import in_force
 from ismart.registry.errors import Conflict, Invalid, NotFound
 from ismart.registry.response_models import ResponseAssessment
 from ismart.report import efficacy_report as rep
@@ -217,9 +218,9 @@ def _allowed(ctx: Ctx, roles: tuple[Role, ...], what: str) -> None:
 
 
 def _responses_context(db: Session, ctx: Ctx, code: str) -> dict[str, Any]:
-    subject = services.get_subject(db, actor=ctx.who, code=code)
+    subject = subjects.get_subject(db, actor=ctx.who, code=code)
     rows = svc.list_responses(db, actor=ctx.who, code=code)
-    regs = services.list_registrations(db, actor=ctx.who, code=code)
+    regs = registrations.list_registrations(db, actor=ctx.who, code=code)
     gates = []
     if regs:
         for cycle in (2, 3):
@@ -313,7 +314,7 @@ async def category_fragment(request: Request, code: str) -> Response:
     ctx = current(request)
     form = await ctx.form()
     _allowed(ctx, ENTRY_ROLES, "enter response assessments")
-    ctx.write(lambda db: services.get_subject(db, actor=ctx.who, code=code))  # another site's: 404
+    ctx.write(lambda db: subjects.get_subject(db, actor=ctx.who, code=code))  # another site's: 404
     response = templates.TemplateResponse(request, "_category.html", {"computed": compute(form)})
     ctx.refresh(response)
     return response
@@ -383,9 +384,9 @@ def _render_outcome(
     ctx: Ctx, code: str, *, message: str | None = None, error: str | None = None, status: int = 200
 ) -> HTMLResponse:
     def work(db: Session) -> dict[str, Any]:
-        subject = services.get_subject(db, actor=ctx.who, code=code)
+        subject = subjects.get_subject(db, actor=ctx.who, code=code)
         outcome = svc.get_outcome(db, actor=ctx.who, code=code)
-        regs = services.list_registrations(db, actor=ctx.who, code=code)
+        regs = registrations.list_registrations(db, actor=ctx.who, code=code)
         return {"subject": subject, "outcome": outcome, "registration": regs[0] if regs else None}
 
     data = ctx.write(work)
@@ -515,8 +516,8 @@ def _report_reader(ctx: Ctx) -> None:
         raise PageError(403, "The efficacy stage, enrolment and flow are for the trial office and monitors.")
 
 
-def _sp(sp_id: str) -> Any:
-    for sp in services.protocol().subprotocols:
+def _sp(ctx: Ctx, sp_id: str) -> Any:
+    for sp in in_force(ctx.state.sessions).protocol.subprotocols:
         if sp.id == sp_id:
             return sp
     raise NotFound(f"sub-protocol {sp_id} not found")
@@ -526,7 +527,7 @@ def _sp(sp_id: str) -> Any:
 def efficacy_index(request: Request) -> Response:
     ctx = current(request)
     _report_reader(ctx)
-    subs = services.protocol().subprotocols
+    subs = in_force(ctx.state.sessions).protocol.subprotocols
     reports = ctx.write(lambda db: [svc.efficacy(db, actor=ctx.who, subprotocol=sp.id) for sp in subs])
     return ctx.render("efficacy_index.html", items=list(zip(subs, reports, strict=True)))
 
@@ -547,7 +548,7 @@ def _efficacy_data(ctx: Ctx, sp_id: str) -> dict[str, Any]:
 def efficacy_page(request: Request, sp_id: str, msg: str | None = None) -> Response:
     ctx = current(request)
     _report_reader(ctx)
-    sp = _sp(sp_id)
+    sp = _sp(ctx, sp_id)
     report = ctx.write(lambda db: svc.efficacy(db, actor=ctx.who, subprotocol=sp.id))
     return ctx.render(
         "efficacy.html",
@@ -567,7 +568,7 @@ async def declare_rp2d(request: Request, sp_id: str) -> Response:
     ctx = current(request)
     form = await ctx.form()
     _allowed(ctx, (Role.trial_office,), "declare the recommended phase II dose")
-    sp = _sp(sp_id)
+    sp = _sp(ctx, sp_id)
     level = _field(form, "dose_level")
     if not level.lstrip("-").isdigit():
         raise PageError(422, f"Dose level: {level!r} is not a whole number")
@@ -619,7 +620,7 @@ def month_label(month: str) -> str:
 def enrolment_page(request: Request, sp_id: str) -> Response:
     ctx = current(request)
     _report_reader(ctx)
-    sp = _sp(sp_id)
+    sp = _sp(ctx, sp_id)
     rows = ctx.write(lambda db: svc.enrolment(db, actor=ctx.who, subprotocol=sp.id))
     return ctx.render("enrolment.html", sp=sp, table=pivot(rows), month_label=month_label, tab="enrolment")
 
@@ -628,7 +629,7 @@ def enrolment_page(request: Request, sp_id: str) -> Response:
 def flow_page(request: Request, sp_id: str) -> Response:
     ctx = current(request)
     _report_reader(ctx)
-    sp = _sp(sp_id)
+    sp = _sp(ctx, sp_id)
     flow = ctx.write(lambda db: svc.flow(db, actor=ctx.who, subprotocol=sp.id))
     steps = []
     for i, step in enumerate(FLOW_STEPS):
@@ -656,7 +657,7 @@ def efficacy_file(request: Request, sp_id: str, name: str) -> Response:
     ctx = current(request)
     if name not in _FILES:
         raise NotFound(f"file {name} not found")
-    sp = _sp(sp_id)
+    sp = _sp(ctx, sp_id)
     data = _efficacy_data(ctx, sp.id)
     report, flow, rows = data["report"], data["flow"], data["enrolment"]
     filename = f"{sp.id}-{name}"
