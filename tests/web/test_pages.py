@@ -47,12 +47,15 @@ def _upload(page: Page, example: str, edit: Callable[[dict[str, Any]], None] | N
 
 def _as_a_laboratory_writes_it(data: dict[str, Any]) -> None:
     """The B+D example as a laboratory report carries it: three-letter HGVS, a second NRAS variant of
-    its own VAF, a mistyped gene symbol and the fusion's read support."""
+    its own VAF, a mistyped gene symbol, a reference residue that is not KRAS's, an Oncotator-style
+    FLT3-ITD and the fusion's read support."""
     profiling = data["profiling"]
     profiling["variants"][0]["hgvs_p"] = "p.Gln61Lys"
     profiling["variants"] += [
         {"gene": "NRAS", "hgvs_p": "p.G12D", "vaf": 0.04},
         {"gene": "KRASS", "hgvs_p": "p.G12V", "vaf": 0.11},
+        {"gene": "KRAS", "hgvs_p": "p.A12D", "vaf": 0.2},
+        {"gene": "FLT3", "hgvs_p": "p.600_600D>DSSDNEYFYVDFREYEYD", "vaf": 0.31},
     ]
     profiling["fusions"][0]["supporting_reads"] = 57
 
@@ -196,6 +199,11 @@ def test_board_decision_then_registration_and_calendar(server: Server, browser: 
     expect(fusion).to_contain_text("57 reads")  # a fusion carries its read support
     typo = alterations.get_by_role("row", name=re.compile("^KRASS"))
     expect(typo).to_contain_text("did you mean KRAS?")  # the notes column
+    wrong = alterations.get_by_role("row", name=re.compile(r"^KRAS p\.A12D"))
+    expect(wrong).to_contain_text("probable annotation error: A12 is written, but residue 12 of KRAS is G")
+    itd = alterations.get_by_role("row", name=re.compile("^FLT3 ITD"))
+    expect(itd.get_by_role("rowheader")).to_have_text("FLT3 ITD p.D600_601insSSDNEYFYVDFREYEYD")
+    expect(itd).to_contain_text("p.600_600D>DSSDNEYFYVDFREYEYD")
     expect(alterations.locator("thead")).to_contain_text("Notes")
     check_page(board, "triage")
     board.get_by_role("link", name="Subject page and decision form").click()
