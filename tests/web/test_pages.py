@@ -12,7 +12,16 @@ from typing import Any
 import yaml
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
-from webhelpers import EXAMPLES, Server, check_page, external_requests, new_page, sign_in
+from webhelpers import (
+    DESKTOP,
+    EXAMPLES,
+    TABLET,
+    Server,
+    check_page,
+    external_requests,
+    new_page,
+    sign_in,
+)
 
 from ismart.registry import accounts, services
 from ismart.registry.access import Role
@@ -206,6 +215,10 @@ def test_board_decision_then_registration_and_calendar(server: Server, browser: 
     expect(itd).to_contain_text("p.600_600D>DSSDNEYFYVDFREYEYD")
     expect(alterations.locator("thead")).to_contain_text("Notes")
     check_page(board, "triage")
+    board.set_viewport_size(TABLET)  # at tablet width the alterations table needs no sideways scroll
+    region = board.get_by_role("region", name=re.compile("^Alterations"))
+    assert region.evaluate("e => e.scrollWidth <= e.clientWidth"), "alterations table wider than a tablet"
+    board.set_viewport_size(DESKTOP)
     board.get_by_role("link", name="Subject page and decision form").click()
     board.get_by_label("Recommended sub-protocol").select_option("B")
     board.get_by_label("Priority").fill("1")
@@ -225,6 +238,18 @@ def test_board_decision_then_registration_and_calendar(server: Server, browser: 
     inv.get_by_role("link", name="Cycle calendar").click()
     expect(inv.locator("table.data")).to_contain_text("dasatinib")
     check_page(inv, "calendar")
+
+
+def test_triage_page_of_a_subject_without_dossier_says_so(server: Server, browser: Any) -> None:
+    page = new_page(browser)
+    sign_in(page, server.url, "staff")
+    code = _new_subject(page)
+    board = new_page(browser)
+    sign_in(board, server.url, "board")
+    board.goto(server.url + f"/web/subjects/{code}/triage")
+    expect(board.get_by_role("heading", level=1)).to_have_text(f"Triage: {code}")
+    expect(board.locator("#main")).to_contain_text("No dossier yet.")
+    expect(board.get_by_role("table")).to_have_count(0)
 
 
 def test_registration_refusal_is_in_plain_words(server: Server, browser: Any) -> None:
