@@ -5,13 +5,23 @@ from __future__ import annotations
 
 import re
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import yaml
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
-from webhelpers import EXAMPLES, Server, check_page, external_requests, new_page, sign_in
+from webhelpers import (
+    DESKTOP,
+    EXAMPLES,
+    TABLET,
+    Server,
+    check_page,
+    external_requests,
+    new_page,
+    sign_in,
+)
 
 from ismart.registry import accounts, services
 from ismart.registry.access import Role
@@ -30,16 +40,33 @@ def _new_subject(page: Page) -> str:
     return match.group(0)
 
 
-def _upload(page: Page, example: str) -> None:
+def _upload(page: Page, example: str, edit: Callable[[dict[str, Any]], None] | None = None) -> None:
     # the registry refuses a dossier whose patient.id is not the subject's code (issue 9): upload the
     # example without its own id, as a site files a dossier under the subject it created
     data = yaml.safe_load((EXAMPLES / example).read_text(encoding="utf-8"))
     data.get("patient", {}).pop("id", None)
+    if edit is not None:
+        edit(data)
     copy = Path(tempfile.mkdtemp()) / example
     copy.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     page.get_by_label("Dossier file (YAML or JSON)").set_input_files(str(copy))
     page.get_by_role("button", name="Upload and screen").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Screening report")
+
+
+def _as_a_laboratory_writes_it(data: dict[str, Any]) -> None:
+    """The B+D example as a laboratory report carries it: three-letter HGVS, a second NRAS variant of
+    its own VAF, a mistyped gene symbol, a reference residue that is not KRAS's, an Oncotator-style
+    FLT3-ITD and the fusion's read support."""
+    profiling = data["profiling"]
+    profiling["variants"][0]["hgvs_p"] = "p.Gln61Lys"
+    profiling["variants"] += [
+        {"gene": "NRAS", "hgvs_p": "p.G12D", "vaf": 0.04},
+        {"gene": "KRASS", "hgvs_p": "p.G12V", "vaf": 0.11},
+        {"gene": "KRAS", "hgvs_p": "p.A12D", "vaf": 0.2},
+        {"gene": "FLT3", "hgvs_p": "p.600_600D>DSSDNEYFYVDFREYEYD", "vaf": 0.31},
+    ]
+    profiling["fusions"][0]["supporting_reads"] = 57
 
 
 def _verdict_row(page: Page, sp: str) -> Any:
@@ -160,7 +187,7 @@ def test_board_decision_then_registration_and_calendar(server: Server, browser: 
     page = new_page(browser)
     sign_in(page, server.url, "staff")
     code = _new_subject(page)
-    _upload(page, "multi-match-b-and-d.yaml")
+    _upload(page, "multi-match-b-and-d.yaml", _as_a_laboratory_writes_it)
     board = new_page(browser)
     sign_in(board, server.url, "board")
     expect(board.get_by_role("heading", level=1)).to_have_text("Tumour board queue")
@@ -168,10 +195,30 @@ def test_board_decision_then_registration_and_calendar(server: Server, browser: 
     expect(row).to_contain_text("matches B, D")
     check_page(board, "board-queue")
     row.get_by_role("link", name=f"Triage {code}").click()
-    alterations = board.locator("table.data").first
-    expect(alterations.locator("tr", has_text="NRAS")).to_contain_text("D: NRAS hotspot mutation")
-    expect(alterations.locator("tr", has_text="NRAS")).to_contain_text("0.22")
+    alterations = board.get_by_role("table", name=re.compile("^Alterations"))
+    nras = alterations.get_by_role("row", name=re.compile(r"^NRAS p\.Q61K"))
+    expect(nras.get_by_role("rowheader")).to_have_text("NRAS p.Q61K")
+    expect(nras).to_contain_text("p.Gln61Lys")  # the raw string beside the normalised change
+    expect(nras).to_contain_text("22.0%")  # the VAF of this alteration, not of its gene
+    expect(nras).to_contain_text("NRAS hotspot mutation")
+    second = alterations.get_by_role("row", name=re.compile(r"^NRAS p\.G12D"))
+    expect(second).to_contain_text("4.0%")  # a second alteration of the same gene keeps its own VAF
+    expect(second).not_to_contain_text("22.0%")
+    fusion = alterations.get_by_role("row", name=re.compile("ETV6::ABL1"))
+    expect(fusion).to_contain_text("57 reads")  # a fusion carries its read support
+    typo = alterations.get_by_role("row", name=re.compile("^KRASS"))
+    expect(typo).to_contain_text("did you mean KRAS?")  # the notes column
+    wrong = alterations.get_by_role("row", name=re.compile(r"^KRAS p\.A12D"))
+    expect(wrong).to_contain_text("probable annotation error: A12 is written, but residue 12 of KRAS is G")
+    itd = alterations.get_by_role("row", name=re.compile("^FLT3 ITD"))
+    expect(itd.get_by_role("rowheader")).to_have_text("FLT3 ITD p.D600_601insSSDNEYFYVDFREYEYD")
+    expect(itd).to_contain_text("p.600_600D>DSSDNEYFYVDFREYEYD")
+    expect(alterations.locator("thead")).to_contain_text("Notes")
     check_page(board, "triage")
+    board.set_viewport_size(TABLET)  # at tablet width the alterations table needs no sideways scroll
+    region = board.get_by_role("region", name=re.compile("^Alterations"))
+    assert region.evaluate("e => e.scrollWidth <= e.clientWidth"), "alterations table wider than a tablet"
+    board.set_viewport_size(DESKTOP)
     board.get_by_role("link", name="Subject page and decision form").click()
     board.get_by_label("Recommended sub-protocol").select_option("B")
     board.get_by_label("Priority").fill("1")
@@ -191,6 +238,18 @@ def test_board_decision_then_registration_and_calendar(server: Server, browser: 
     inv.get_by_role("link", name="Cycle calendar").click()
     expect(inv.locator("table.data")).to_contain_text("dasatinib")
     check_page(inv, "calendar")
+
+
+def test_triage_page_of_a_subject_without_dossier_says_so(server: Server, browser: Any) -> None:
+    page = new_page(browser)
+    sign_in(page, server.url, "staff")
+    code = _new_subject(page)
+    board = new_page(browser)
+    sign_in(board, server.url, "board")
+    board.goto(server.url + f"/web/subjects/{code}/triage")
+    expect(board.get_by_role("heading", level=1)).to_have_text(f"Triage: {code}")
+    expect(board.locator("#main")).to_contain_text("No dossier yet.")
+    expect(board.get_by_role("table")).to_have_count(0)
 
 
 def test_registration_refusal_is_in_plain_words(server: Server, browser: Any) -> None:

@@ -776,9 +776,12 @@ def board_queue(request: Request, msg: str | None = None) -> Response:
 
 @router.get(f"{PREFIX}/subjects/{{code}}/triage", response_class=HTMLResponse)
 def triage_page(request: Request, code: str) -> Response:
+    """The board's triage of the latest dossier: the same triage model, VAF / reads and notes that
+    ``ismart triage`` renders, one row per alteration (raw string beside the normalised change)."""
     ctx = current(request)
     from ismart.molecular.profile import build_profile
     from ismart.molecular.triage import triage
+    from ismart.report.triage_report import _notes, _support
 
     def work(db: Session) -> tuple[Any, Any]:
         subject = subjects.get_subject(db, actor=ctx.who, code=code)
@@ -786,19 +789,16 @@ def triage_page(request: Request, code: str) -> Response:
         return subject, versions[-1] if versions else None
 
     subject, latest = ctx.write(work)
-    result, vafs = None, {}
+    result, rows = None, []
     if latest is not None:
         record = dossier.from_mapping(json.loads(latest.data), as_of=ctx.state.today())
         result = triage(build_profile(record.profiling), in_force(ctx.state.sessions).protocol)
-        for variant in (record.profiling.variants or []) if record.profiling else []:
-            vaf = getattr(variant, "vaf", None)
-            if vaf is not None:
-                vafs[str(getattr(variant, "gene", ""))] = f"{vaf:g}"
+        rows = [(a, _support(a), _notes(a)) for a in result.alterations]
     return ctx.render(
         "triage.html",
         subject=subject,
         result=result,
-        vafs=vafs,
+        rows=rows,
         subprotocols=in_force(ctx.state.sessions).protocol.subprotocols,
     )
 
