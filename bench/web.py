@@ -54,6 +54,7 @@ def main() -> None:
     data = json.loads(
         json.dumps(yaml.safe_load((ROOT / "examples/d-kras-g12d-eligible.yaml").read_text()), default=str)
     )
+    data["patient"].pop("id", None)  # filed under each subject's own code (a foreign id is refused)
 
     def fill(db: object) -> None:
         services.create_user(
@@ -83,6 +84,8 @@ def main() -> None:
                         subject_code=subject.code,
                         dossier_id=version.id,
                         result=first.result,  # type: ignore[attr-defined]
+                        verdicts=first.verdicts,  # type: ignore[attr-defined]
+                        screened_on=first.screened_on,  # type: ignore[attr-defined]
                         protocol_version=first.protocol_version,
                         engine_version=first.engine_version,
                         created_at=first.created_at,
