@@ -148,12 +148,80 @@ def test_site_staff_screens_an_example_by_the_form(server: Server, browser: Any)
     data["patient"]["id"] = code  # the registry files a dossier only under its own subject's code
     _fill_form(page, data)
     page.get_by_role("button", name="Check verdict").click()
-    expect(page.locator("#preview tbody tr").nth(3)).to_have_text("DELIGIBLE0")
+    expect(page.locator("#preview tbody tr").nth(3)).to_contain_text("DELIGIBLE0")
     check_page(page, "dossier-form")
     page.get_by_role("button", name="Store and screen").click()
     expect(_verdict_row(page, "D")).to_contain_text("ELIGIBLE")
     expect(page.locator(".lead")).to_contain_text("9 Mar 2026")
     assert code in page.locator("h1").inner_text()
+
+
+def test_the_verdict_follows_the_form_as_fields_are_filled(server: Server, browser: Any) -> None:
+    page = new_page(browser)
+    leaks = external_requests(page, server.url)
+    sign_in(page, server.url, "staff")
+    code = _new_subject(page)
+    page.get_by_role("link", name="build the dossier in a form").click()
+    form_url = page.url
+    preview = page.locator("#preview")
+    expect(preview).to_have_attribute("aria-live", "polite")
+    expect(preview).to_contain_text("appears here as the fields are filled in")
+    data = yaml.safe_load((EXAMPLES / "d-kras-g12d-eligible.yaml").read_text(encoding="utf-8"))
+    data["patient"]["id"] = code
+    _fill_form(page, data)  # no click: the served script posts the form as it changes
+    d_row = preview.locator("tbody tr").nth(3)  # A, B, C, D, E
+    expect(d_row).to_contain_text("ELIGIBLE")
+    expect(d_row).not_to_contain_text("NOT ELIGIBLE")
+    expect(d_row).to_contain_text("9 Mar 2026")
+    # the medication field suggests the drug vocabulary's names, brand names included
+    medication = page.get_by_label("Medication 1", exact=True)
+    expect(medication).to_have_attribute("list", "drugs")
+    assert page.locator("#drugs option[value=ondansetron]").count() == 1
+    assert page.locator("#drugs option[value=zofran]").get_attribute("label") == "zofran (ondansetron)"
+    medication.fill("zofran")  # ondansetron, QT-prolonging: D's exclusion
+    expect(d_row).to_contain_text("NOT ELIGIBLE")
+    page.get_by_label("Weight (kg)").fill("heavy")
+    expect(preview).to_contain_text("Weight (kg): 'heavy' is not a number")
+    assert page.url == form_url  # nothing was submitted by the page itself
+    stored = server.state.write(lambda db: services.list_dossiers(db, actor=services.SYSTEM, code=code))
+    assert stored == []  # following the verdict stores nothing
+    assert leaks == []
+
+
+def test_without_script_the_button_checks_the_verdict(server: Server, browser: Any) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    sign_in(page, server.url, "staff")
+    _new_subject(page)
+    page.get_by_role("link", name="build the dossier in a form").click()
+    page.get_by_label("Disease", exact=True).select_option("ALL")
+    page.get_by_label("Medication 1", exact=True).fill("zofran")
+    expect(page.locator("#preview")).not_to_contain_text("NOT ELIGIBLE")
+    page.get_by_role("button", name="Check verdict").click()
+    expect(page.locator("#preview tbody tr").nth(3)).to_contain_text("DNOT ELIGIBLE")
+    expect(page.get_by_label("Medication 1", exact=True)).to_have_value("zofran")
+    context.close()
+
+
+def test_the_verdict_fragment_needs_the_forms_token_and_the_subjects_site(
+    server: Server, browser: Any
+) -> None:
+    page = new_page(browser)
+    sign_in(page, server.url, "staff")
+    code = _new_subject(page)
+    page.get_by_role("link", name="build the dossier in a form").click()
+    csrf = page.locator("input[name=csrf]").first.get_attribute("value") or ""
+    url = server.url + f"/web/subjects/{code}/form/verdict"
+    answer = page.request.post(url, form={"disease": "ALL"})
+    assert answer.status == 403 and "did not come from this site" in answer.text()
+    answer = page.request.post(url, form={"csrf": csrf, "disease": "ALL"})
+    assert answer.status == 200 and "<html" not in answer.text() and "INCOMPLETE" in answer.text()
+    other = new_page(browser)
+    sign_in(other, server.url, "other_staff")
+    other.goto(server.url + "/web/home")
+    other_csrf = other.locator("input[name=csrf]").first.get_attribute("value") or ""
+    answer = other.request.post(url, form={"csrf": other_csrf, "disease": "ALL"})
+    assert answer.status == 404 and f"Subject {code} not found" in answer.text()
 
 
 def test_board_decision_then_registration_and_calendar(server: Server, browser: Any) -> None:
