@@ -15,7 +15,7 @@ from webhelpers import EXAMPLES, Server, check_page, external_requests, new_page
 
 from ismart.registry import accounts, services
 from ismart.registry.access import Role
-from ismart.registry.models import User
+from ismart.registry.models import AuditEntry, User
 from ismart.web import session as ws
 
 REFUSED = ws.REFUSED
@@ -78,6 +78,12 @@ def test_site_staff_screens_an_example_by_upload(server: Server, browser: Any) -
     expect(_verdict_row(page, "D")).to_contain_text("9 Mar 2026")
     expect(page.locator("#sp-C")).to_contain_text("Blocking criteria")
     check_page(page, "report")
+    every_criterion = page.locator("#sp-D details.all table")
+    expect(every_criterion).to_be_hidden()  # folded away on screen
+    page.emulate_media(media="print")
+    expect(every_criterion).to_be_visible()  # in print every criterion is shown
+    expect(page.locator("nav[aria-label=Main]")).to_be_hidden()
+    page.emulate_media(media="screen")
     pdf = page.request.get(page.url.split("?")[0] + "/report.pdf")
     assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf"
     assert pdf.body().startswith(b"%PDF")
@@ -286,6 +292,8 @@ def test_another_sites_subject_is_not_found(server: Server, browser: Any) -> Non
     page = new_page(browser)
     sign_in(page, server.url, "staff")
     code = _new_subject(page)
+    _upload(page, "d-kras-g12d-eligible.yaml")
+    report = page.url.split("?")[0].removeprefix(server.url)
     other = new_page(browser)
     sign_in(other, server.url, "other_staff")
     response = other.goto(server.url + f"/web/subjects/{code}")
@@ -293,9 +301,26 @@ def test_another_sites_subject_is_not_found(server: Server, browser: Any) -> Non
     expect(other.get_by_role("heading", level=1)).to_have_text("Not found")
     expect(other.get_by_role("alert")).to_have_text(f"Subject {code} not found")
     check_page(other, "not-found")
+    for path in (
+        f"/web/subjects/{code}/form",
+        f"/web/subjects/{code}/triage",
+        f"/web/subjects/{code}/calendar",
+        report,
+        report + "/report.pdf",
+    ):
+        response = other.goto(server.url + path)
+        assert response is not None and response.status == 404, path
+        expect(other.get_by_role("alert")).to_have_text(f"Subject {code} not found")
+    expect(other.locator("#main")).not_to_contain_text("KRAS")
+    other.goto(server.url + "/web/home")
+    expect(other.locator("#subjects")).not_to_contain_text(code)
 
 
 def test_monitor_sees_but_cannot_change(server: Server, browser: Any) -> None:
+    subject = server.state.write(
+        lambda db: services.create_subject(db, actor=services.SYSTEM, site_code="DK-COP")
+    )
+    code = subject.code
     page = new_page(browser)
     sign_in(page, server.url, "monitor")
     expect(page.get_by_role("heading", level=1)).to_have_text("Monitoring overview")
@@ -304,19 +329,36 @@ def test_monitor_sees_but_cannot_change(server: Server, browser: Any) -> None:
     assert page.get_by_role("button", name="Mark reviewed").count() == 0
     page.goto(server.url + "/web/office/sites")
     assert page.get_by_role("button", name="Change status").count() == 0
+    page.goto(server.url + f"/web/subjects/{code}")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(code)  # the monitor reads it
+    for button in ("Upload and screen", "Record decision", "Confirm registration"):
+        assert page.get_by_role("button", name=button).count() == 0, button
     csrf = page.locator("input[name=csrf]").first.get_attribute("value")
+    entries_before = _audit_count(server)
     for path, form in (
         ("/web/subjects", {"site_code": "DK-COP"}),
+        (f"/web/subjects/{code}/form", {"action": "store", "disease": "ALL"}),
+        (f"/web/subjects/{code}/decision", {"subprotocol": "B", "rationale": "monitor tries"}),
+        (f"/web/subjects/{code}/register", {"subprotocol": "B"}),
+        ("/web/office/changes/1", {"note": "monitor tries"}),
         (
             "/web/office/sites",
             {"site_code": "DK-COP", "subprotocol": "D", "status": "closed", "reason": "monitor tries"},
         ),
+        ("/web/office/users", {"username": "mole", "role": "trial_office", "password": "x" * 14}),
+        ("/web/office/users/staff", {"action": "deactivate", "reason": "monitor tries"}),
+        ("/web/office/users/monitor", {"action": "role", "role": "trial_office", "reason": "promote me"}),
     ):
         answer = page.request.post(server.url + path, form={"csrf": csrf or "", **form}, max_redirects=0)
         assert answer.status == 403, (path, answer.status)
-        assert "may not do this" in answer.text()
+        assert "may not do this" in answer.text() or "for the trial office" in answer.text(), path
+    assert _audit_count(server) == entries_before  # nothing changed, nothing was written
     page.goto(server.url + "/web/office/users")
     expect(page.get_by_role("alert")).to_have_text("This page is for the trial office.")
+
+
+def _audit_count(server: Server) -> int:
+    return len(server.state.write(lambda db: list(db.scalars(select(AuditEntry.id)))))
 
 
 def test_forms_without_the_csrf_token_are_refused(server: Server, browser: Any) -> None:

@@ -189,7 +189,12 @@ def current(request: Request) -> Ctx:
         request.cookies.get(ws.COOKIE), secret=state.settings.signing_key(), idle_minutes=_idle_minutes()
     )
     with state.sessions() as db:
-        principal = ws.check_account(db, username=username, version=version)
+        principal = ws.check_account(
+            db,
+            username=username,
+            version=version,
+            password_page=request.url.path in (f"{PREFIX}/password", f"{PREFIX}/signout"),
+        )
     return Ctx(request, ws.WebSession(principal, version, csrf, 0.0))
 
 
@@ -1210,6 +1215,9 @@ def mount(app: FastAPI) -> None:
         response.delete_cookie(ws.COOKIE, path="/")
         return response
 
+    async def change_first(request: Request, exc: Exception) -> Response:
+        return RedirectResponse(f"{PREFIX}/password?{_q(ws.PasswordChangeRequired.message)}", status_code=303)
+
     def page_or(kind: type[Exception]) -> Callable[[Request, Exception], Any]:
         fallback = originals.get(kind) or originals[Exception]
 
@@ -1235,11 +1243,14 @@ def mount(app: FastAPI) -> None:
                 ctx = current(request)
             except ws.SessionEnded:
                 return await ended(request, exc)
+            except ws.PasswordChangeRequired:
+                return await change_first(request, exc)
             return ctx.render("error.html", status=status, problem=message, status_code=status)
 
         return handle
 
     app.add_exception_handler(ws.SessionEnded, ended)
+    app.add_exception_handler(ws.PasswordChangeRequired, change_first)
     app.add_exception_handler(PageError, page_or(PageError))
     for kind in originals:
         if isinstance(kind, type) and issubclass(kind, Exception):
