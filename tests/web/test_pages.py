@@ -188,6 +188,13 @@ def test_the_verdict_follows_the_form_as_fields_are_filled(server: Server, brows
     expect(d_row).to_contain_text("NOT ELIGIBLE")
     page.get_by_label("Weight (kg)").fill("heavy")
     expect(preview).to_contain_text("Weight (kg): 'heavy' is not a number")
+    page.get_by_label("Weight (kg)").fill("31")
+    # dates are typed as ISO text, never shown in the browser's locale; another form is named
+    birth = page.get_by_label("Birth date")
+    expect(birth).to_have_attribute("type", "text")
+    expect(birth).to_have_attribute("placeholder", "YYYY-MM-DD")
+    birth.fill("03/05/2014")
+    expect(preview).to_contain_text("birth_date")
     assert page.url == form_url  # nothing was submitted by the page itself
     stored = server.state.write(lambda db: services.list_dossiers(db, actor=services.SYSTEM, code=code))
     assert stored == []  # following the verdict stores nothing

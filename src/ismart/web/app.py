@@ -712,8 +712,10 @@ def _preview(form: FormData, today: date) -> tuple[dict[str, Any] | None, dict[s
     try:
         data = form_to_dossier(form)
         record = dossier.from_mapping(data, as_of=today)
-    except (PageError, IsmartError) as exc:
-        return None, None, _one_line(getattr(exc, "message", str(exc)))
+    except PageError as exc:
+        return None, None, exc.message
+    except IsmartError as exc:  # its text names the field (patient.birth_date: ...)
+        return None, None, _one_line(str(exc))
     return data, to_dict(screen(record, services.protocol(), as_of=today)), None
 
 
