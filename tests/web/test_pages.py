@@ -25,7 +25,7 @@ from webhelpers import (
 
 from ismart.registry import accounts, services
 from ismart.registry.access import Role
-from ismart.registry.models import User
+from ismart.registry.models import AuditEntry, User
 from ismart.web import session as ws
 
 REFUSED = ws.REFUSED
@@ -105,6 +105,12 @@ def test_site_staff_screens_an_example_by_upload(server: Server, browser: Any) -
     expect(_verdict_row(page, "D")).to_contain_text("9 Mar 2026")
     expect(page.locator("#sp-C")).to_contain_text("Blocking criteria")
     check_page(page, "report")
+    every_criterion = page.locator("#sp-D details.all table")
+    expect(every_criterion).to_be_hidden()  # folded away on screen
+    page.emulate_media(media="print")
+    expect(every_criterion).to_be_visible()  # in print every criterion is shown
+    expect(page.locator("nav[aria-label=Main]")).to_be_hidden()
+    page.emulate_media(media="screen")
     pdf = page.request.get(page.url.split("?")[0] + "/report.pdf")
     assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf"
     assert pdf.body().startswith(b"%PDF")
@@ -175,12 +181,87 @@ def test_site_staff_screens_an_example_by_the_form(server: Server, browser: Any)
     data["patient"]["id"] = code  # the registry files a dossier only under its own subject's code
     _fill_form(page, data)
     page.get_by_role("button", name="Check verdict").click()
-    expect(page.locator("#preview tbody tr").nth(3)).to_have_text("DELIGIBLE0")
+    expect(page.locator("#preview tbody tr").nth(3)).to_contain_text("DELIGIBLE0")
     check_page(page, "dossier-form")
     page.get_by_role("button", name="Store and screen").click()
     expect(_verdict_row(page, "D")).to_contain_text("ELIGIBLE")
     expect(page.locator(".lead")).to_contain_text("9 Mar 2026")
     assert code in page.locator("h1").inner_text()
+
+
+def test_the_verdict_follows_the_form_as_fields_are_filled(server: Server, browser: Any) -> None:
+    page = new_page(browser)
+    leaks = external_requests(page, server.url)
+    sign_in(page, server.url, "staff")
+    code = _new_subject(page)
+    page.get_by_role("link", name="build the dossier in a form").click()
+    form_url = page.url
+    preview = page.locator("#preview")
+    expect(preview).to_have_attribute("aria-live", "polite")
+    expect(preview).to_contain_text("appears here as the fields are filled in")
+    data = yaml.safe_load((EXAMPLES / "d-kras-g12d-eligible.yaml").read_text(encoding="utf-8"))
+    data["patient"]["id"] = code
+    _fill_form(page, data)  # no click: the served script posts the form as it changes
+    d_row = preview.locator("tbody tr").nth(3)  # A, B, C, D, E
+    expect(d_row).to_contain_text("ELIGIBLE")
+    expect(d_row).not_to_contain_text("NOT ELIGIBLE")
+    expect(d_row).to_contain_text("9 Mar 2026")
+    # the medication field suggests the drug vocabulary's names, brand names included
+    medication = page.get_by_label("Medication 1", exact=True)
+    expect(medication).to_have_attribute("list", "drugs")
+    assert page.locator("#drugs option[value=ondansetron]").count() == 1
+    assert page.locator("#drugs option[value=zofran]").get_attribute("label") == "zofran (ondansetron)"
+    medication.fill("zofran")  # ondansetron, QT-prolonging: D's exclusion
+    expect(d_row).to_contain_text("NOT ELIGIBLE")
+    page.get_by_label("Weight (kg)").fill("heavy")
+    expect(preview).to_contain_text("Weight (kg): 'heavy' is not a number")
+    page.get_by_label("Weight (kg)").fill("31")
+    # dates are typed as ISO text, never shown in the browser's locale; another form is named
+    birth = page.get_by_label("Birth date")
+    expect(birth).to_have_attribute("type", "text")
+    expect(birth).to_have_attribute("placeholder", "YYYY-MM-DD")
+    birth.fill("03/05/2014")
+    expect(preview).to_contain_text("birth_date")
+    assert page.url == form_url  # nothing was submitted by the page itself
+    stored = server.state.write(lambda db: services.list_dossiers(db, actor=services.SYSTEM, code=code))
+    assert stored == []  # following the verdict stores nothing
+    assert leaks == []
+
+
+def test_without_script_the_button_checks_the_verdict(server: Server, browser: Any) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    sign_in(page, server.url, "staff")
+    _new_subject(page)
+    page.get_by_role("link", name="build the dossier in a form").click()
+    page.get_by_label("Disease", exact=True).select_option("ALL")
+    page.get_by_label("Medication 1", exact=True).fill("zofran")
+    expect(page.locator("#preview")).not_to_contain_text("NOT ELIGIBLE")
+    page.get_by_role("button", name="Check verdict").click()
+    expect(page.locator("#preview tbody tr").nth(3)).to_contain_text("DNOT ELIGIBLE")
+    expect(page.get_by_label("Medication 1", exact=True)).to_have_value("zofran")
+    context.close()
+
+
+def test_the_verdict_fragment_needs_the_forms_token_and_the_subjects_site(
+    server: Server, browser: Any
+) -> None:
+    page = new_page(browser)
+    sign_in(page, server.url, "staff")
+    code = _new_subject(page)
+    page.get_by_role("link", name="build the dossier in a form").click()
+    csrf = page.locator("input[name=csrf]").first.get_attribute("value") or ""
+    url = server.url + f"/web/subjects/{code}/form/verdict"
+    answer = page.request.post(url, form={"disease": "ALL"})
+    assert answer.status == 403 and "did not come from this site" in answer.text()
+    answer = page.request.post(url, form={"csrf": csrf, "disease": "ALL"})
+    assert answer.status == 200 and "<html" not in answer.text() and "INCOMPLETE" in answer.text()
+    other = new_page(browser)
+    sign_in(other, server.url, "other_staff")
+    other.goto(server.url + "/web/home")
+    other_csrf = other.locator("input[name=csrf]").first.get_attribute("value") or ""
+    answer = other.request.post(url, form={"csrf": other_csrf, "disease": "ALL"})
+    assert answer.status == 404 and f"Subject {code} not found" in answer.text()
 
 
 def test_board_decision_then_registration_and_calendar(server: Server, browser: Any) -> None:
@@ -277,6 +358,8 @@ def test_another_sites_subject_is_not_found(server: Server, browser: Any) -> Non
     page = new_page(browser)
     sign_in(page, server.url, "staff")
     code = _new_subject(page)
+    _upload(page, "d-kras-g12d-eligible.yaml")
+    report = page.url.split("?")[0].removeprefix(server.url)
     other = new_page(browser)
     sign_in(other, server.url, "other_staff")
     response = other.goto(server.url + f"/web/subjects/{code}")
@@ -284,9 +367,26 @@ def test_another_sites_subject_is_not_found(server: Server, browser: Any) -> Non
     expect(other.get_by_role("heading", level=1)).to_have_text("Not found")
     expect(other.get_by_role("alert")).to_have_text(f"Subject {code} not found")
     check_page(other, "not-found")
+    for path in (
+        f"/web/subjects/{code}/form",
+        f"/web/subjects/{code}/triage",
+        f"/web/subjects/{code}/calendar",
+        report,
+        report + "/report.pdf",
+    ):
+        response = other.goto(server.url + path)
+        assert response is not None and response.status == 404, path
+        expect(other.get_by_role("alert")).to_have_text(f"Subject {code} not found")
+    expect(other.locator("#main")).not_to_contain_text("KRAS")
+    other.goto(server.url + "/web/home")
+    expect(other.locator("#subjects")).not_to_contain_text(code)
 
 
 def test_monitor_sees_but_cannot_change(server: Server, browser: Any) -> None:
+    subject = server.state.write(
+        lambda db: services.create_subject(db, actor=services.SYSTEM, site_code="DK-COP")
+    )
+    code = subject.code
     page = new_page(browser)
     sign_in(page, server.url, "monitor")
     expect(page.get_by_role("heading", level=1)).to_have_text("Monitoring overview")
@@ -295,19 +395,36 @@ def test_monitor_sees_but_cannot_change(server: Server, browser: Any) -> None:
     assert page.get_by_role("button", name="Mark reviewed").count() == 0
     page.goto(server.url + "/web/office/sites")
     assert page.get_by_role("button", name="Change status").count() == 0
+    page.goto(server.url + f"/web/subjects/{code}")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(code)  # the monitor reads it
+    for button in ("Upload and screen", "Record decision", "Confirm registration"):
+        assert page.get_by_role("button", name=button).count() == 0, button
     csrf = page.locator("input[name=csrf]").first.get_attribute("value")
+    entries_before = _audit_count(server)
     for path, form in (
         ("/web/subjects", {"site_code": "DK-COP"}),
+        (f"/web/subjects/{code}/form", {"action": "store", "disease": "ALL"}),
+        (f"/web/subjects/{code}/decision", {"subprotocol": "B", "rationale": "monitor tries"}),
+        (f"/web/subjects/{code}/register", {"subprotocol": "B"}),
+        ("/web/office/changes/1", {"note": "monitor tries"}),
         (
             "/web/office/sites",
             {"site_code": "DK-COP", "subprotocol": "D", "status": "closed", "reason": "monitor tries"},
         ),
+        ("/web/office/users", {"username": "mole", "role": "trial_office", "password": "x" * 14}),
+        ("/web/office/users/staff", {"action": "deactivate", "reason": "monitor tries"}),
+        ("/web/office/users/monitor", {"action": "role", "role": "trial_office", "reason": "promote me"}),
     ):
         answer = page.request.post(server.url + path, form={"csrf": csrf or "", **form}, max_redirects=0)
         assert answer.status == 403, (path, answer.status)
-        assert "may not do this" in answer.text()
+        assert "may not do this" in answer.text() or "for the trial office" in answer.text(), path
+    assert _audit_count(server) == entries_before  # nothing changed, nothing was written
     page.goto(server.url + "/web/office/users")
     expect(page.get_by_role("alert")).to_have_text("This page is for the trial office.")
+
+
+def _audit_count(server: Server) -> int:
+    return len(server.state.write(lambda db: list(db.scalars(select(AuditEntry.id)))))
 
 
 def test_forms_without_the_csrf_token_are_refused(server: Server, browser: Any) -> None:

@@ -68,6 +68,24 @@ def test_form_fields_become_dossier_sections_and_empty_ones_stay_missing() -> No
     assert "diagnosis" not in data and "cardiac" not in data
 
 
+def test_medication_fields_the_text_box_and_further_sections_all_count() -> None:
+    form = FormData(
+        [
+            ("med0", "zofran"),
+            ("med1", ""),
+            ("med2", "fluconazole"),
+            ("medications", "aciclovir"),
+            ("extra", "current_medications:\n- name: cotrimoxazole\n  route: oral\n"),
+        ]
+    )
+    assert form_to_dossier(form)["current_medications"] == [
+        {"name": "zofran"},
+        {"name": "fluconazole"},
+        {"name": "aciclovir"},
+        {"name": "cotrimoxazole", "route": "oral"},
+    ]
+
+
 def test_a_bad_number_names_the_field() -> None:
     with pytest.raises(PageError) as info:
         form_to_dossier(FormData([("ecg_qt", "long")]))

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 import uvicorn
-from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Page
+from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]
+from playwright.sync_api import Page, ViewportSize
 
 from ismart.api.app import create_app
 from ismart.api.deps import AppState
@@ -27,8 +27,8 @@ from ismart.registry.settings import Settings
 PASSWORD = "correct horse battery"
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-DESKTOP = {"width": 1280, "height": 900}
-TABLET = {"width": 820, "height": 1180}
+DESKTOP: ViewportSize = {"width": 1280, "height": 900}
+TABLET: ViewportSize = {"width": 820, "height": 1180}
 _AXE = Axe()
 
 
@@ -38,7 +38,7 @@ class Server:
     state: AppState
 
 
-def new_page(browser: Any, viewport: dict[str, int] = DESKTOP) -> Page:
+def new_page(browser: Any, viewport: ViewportSize = DESKTOP) -> Page:
     context = browser.new_context(viewport=viewport)
     page: Page = context.new_page()
     page.set_default_timeout(10_000)
@@ -70,10 +70,15 @@ def serious_violations(page: Page) -> list[str]:
 
 
 def check_page(page: Page, name: str) -> None:
-    """No serious or critical axe violation; screenshots at desktop and tablet width when asked
+    """No serious or critical axe violation, no sideways scrolling at tablet width; screenshots at
+    desktop and tablet width when asked
     (ISMART_SCREENSHOTS=1 writes docs/screenshots/, which are committed after being looked at)."""
     problems = serious_violations(page)
     assert not problems, f"{name}: {problems}"
+    page.set_viewport_size(TABLET)  # usable at tablet width: wide tables scroll in their own box
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    page.set_viewport_size(DESKTOP)
+    assert overflow <= 0, f"{name}: the page is {overflow} px wider than a tablet"
     if os.environ.get("ISMART_SCREENSHOTS"):
         SHOTS.mkdir(parents=True, exist_ok=True)
         for label, size in (("desktop", DESKTOP), ("tablet", TABLET)):

@@ -30,7 +30,8 @@ from sqlalchemy.orm import Session
 from ismart.registry.models import AuditEntry, Base
 
 GENESIS = "0" * 64
-UNTRACKED = {"audit_log", "login_throttles", "access_log", "alembic_version"}
+# screening_summaries: a copy of each screening's stored result, written with it (models.py)
+UNTRACKED = {"audit_log", "login_throttles", "access_log", "alembic_version", "screening_summaries"}
 _TOUCHED = "audit_touched"
 _KEYS = "audit_keys"
 

@@ -89,6 +89,22 @@ class Screening(Base):
     created_at: Mapped[datetime]
 
 
+class ScreeningSummary(Base):
+    """What lists show of one screening (date, verdicts, what to collect, candidate sub-protocols,
+    molecular calls needing review), derived from its stored result when it is written, so a list
+    of a thousand subjects reads no report (and, on SQLite, no screening row: their columns after
+    the large result are read through its overflow pages). A copy of what the result holds: not
+    audited row by row (the screening is); lists rebuild a missing one from the result."""
+
+    __tablename__ = "screening_summaries"
+    screening_id: Mapped[int] = mapped_column(ForeignKey("screenings.id"), primary_key=True)
+    screened_on: Mapped[date]
+    verdicts: Mapped[str] = mapped_column(Text)  # as Screening.verdicts
+    missing: Mapped[str] = mapped_column(Text)  # JSON list, in report order, without repeats
+    candidates: Mapped[str] = mapped_column(Text)  # JSON list
+    review_calls: Mapped[int]
+
+
 class VerdictChange(Base):
     """A verdict that differs after re-screening under new protocol data: pending until reviewed."""
 

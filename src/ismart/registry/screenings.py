@@ -20,7 +20,7 @@ from ismart.registry.clock import now
 from ismart.registry.context import in_force
 from ismart.registry.dossiers import latest_dossier
 from ismart.registry.errors import Conflict
-from ismart.registry.models import DossierVersion, Screening, Subject, VerdictChange
+from ismart.registry.models import DossierVersion, Screening, ScreeningSummary, Subject, VerdictChange
 from ismart.registry.subjects import get_subject, move
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "rescreen_outdated",
     "screen_subject",
     "stored_verdicts",
+    "summary_of",
     "verdicts_of",
 ]
 
@@ -47,6 +48,27 @@ def stored_verdicts(row: Screening) -> dict[str, str]:
 
 def _verdicts(result: dict[str, Any]) -> dict[str, str]:
     return {sp["id"]: sp["verdict"] for sp in result["subprotocols"]}
+
+
+def summary_of(screening_id: int, result: dict[str, Any]) -> ScreeningSummary:
+    """The list view of one screening result: its date and verdicts, what to collect (every
+    sub-protocol's, in report order, once), the recommendation's candidates and the molecular
+    calls needing review."""
+    missing: list[str] = []
+    reviews = 0
+    for sp in result["subprotocols"]:
+        for item in sp.get("missing", []):
+            if item not in missing:
+                missing.append(item)
+        reviews += sum(1 for a in sp.get("alterations", []) if a.get("status") == "REVIEW")
+    return ScreeningSummary(
+        screening_id=screening_id,
+        screened_on=date.fromisoformat(result["screened_on"]),
+        verdicts=json.dumps(_verdicts(result), sort_keys=True),
+        missing=json.dumps(missing),
+        candidates=json.dumps(list(result.get("recommendation", {}).get("candidates", []))),
+        review_calls=reviews,
+    )
 
 
 def _run_screening(
@@ -70,6 +92,7 @@ def _run_screening(
     )
     session.add(row)
     session.flush()
+    session.add(summary_of(row.id, result))
     return row, verdicts
 
 

@@ -28,6 +28,7 @@ from ismart import dossier
 from ismart.errors import IsmartError, _one_line
 from ismart.http_status import status_for
 from ismart.medications import MedicationTable
+from ismart.protocol.model import Protocol as ProtocolData
 from ismart.registry import (
     accounts,
     audit,
@@ -141,6 +142,12 @@ class Ctx:
         self.refresh(response)
         return response
 
+    def fragment(self, template: str, status: int = 200, **values: Any) -> HTMLResponse:
+        """A piece of a page (no layout), for a script that updates part of the page in place."""
+        response = templates.TemplateResponse(self.request, template, values, status_code=status)
+        self.refresh(response)
+        return response
+
     def refresh(self, response: Response) -> None:
         """Slide the idle window: a fresh cookie on every signed-in request."""
         fresh = ws.new_session(self.who, self.session.version)
@@ -195,7 +202,12 @@ def current(request: Request) -> Ctx:
         request.cookies.get(ws.COOKIE), secret=state.settings.signing_key(), idle_minutes=_idle_minutes()
     )
     with state.sessions() as db:
-        principal = ws.check_account(db, username=username, version=version)
+        principal = ws.check_account(
+            db,
+            username=username,
+            version=version,
+            password_page=request.url.path in (f"{PREFIX}/password", f"{PREFIX}/signout"),
+        )
     return Ctx(request, ws.WebSession(principal, version, csrf, 0.0))
 
 
@@ -524,15 +536,32 @@ async def _upload(ctx: Ctx, code: str, form: FormData) -> Response:
     return await _store_and_screen(ctx, code, data, _optional(form, "reason"))
 
 
-def _drug_names() -> list[str]:
-    return sorted(d.name for d in MedicationTable.load_default().drugs)
+def _drug_names() -> list[tuple[str, str]]:
+    """The medication field's suggestions: every name the drug vocabulary resolves (generic names
+    and their synonyms, a synonym labelled with its generic name), as (value, label)."""
+    names: dict[str, str] = {}
+    for drug in MedicationTable.load_default().drugs:
+        names.setdefault(drug.name, drug.name)
+        for synonym in drug.synonyms:
+            names.setdefault(synonym, drug.name)
+    return sorted(names.items())
+
+
+MEDICATION_FIELDS = 5  # one input each, with the vocabulary's suggestions; more go in the text box
 
 
 @router.get(f"{PREFIX}/subjects/{{code}}/form", response_class=HTMLResponse)
 def dossier_form(request: Request, code: str) -> Response:
     ctx = current(request)
     subject = ctx.write(lambda db: subjects.get_subject(db, actor=ctx.who, code=code))
-    return ctx.render("dossier_form.html", subject=subject, drugs=_drug_names(), values={}, preview=None)
+    return ctx.render(
+        "dossier_form.html",
+        subject=subject,
+        drugs=_drug_names(),
+        values={},
+        preview=None,
+        med_fields=MEDICATION_FIELDS,
+    )
 
 
 def _number(data: FormData, name: str, label: str) -> float | None:
@@ -617,7 +646,8 @@ def form_to_dossier(data: FormData) -> dict[str, Any]:
     }
     if echo or ecg:
         out["cardiac"] = {**({"echo": echo} if echo else {}), **({"ecg": ecg} if ecg else {})}
-    meds = [m.strip() for m in _field(data, "medications").split("\n") if m.strip()]
+    meds = [_field(data, f"med{i}") for i in range(MEDICATION_FIELDS)]
+    meds = [m for m in meds + [m.strip() for m in _field(data, "medications").split("\n")] if m]
     if meds:
         out["current_medications"] = [{"name": m} for m in meds]
     prior = []
@@ -680,9 +710,28 @@ def form_to_dossier(data: FormData) -> dict[str, Any]:
         for key, value in extra.items():
             if isinstance(value, dict) and isinstance(out.get(key), dict):
                 out[key] = {**value, **out[key]}
+            elif isinstance(value, list) and isinstance(out.get(key), list):
+                out[key] = out[key] + value  # e.g. medications in their fields and in YAML: both count
             else:
                 out.setdefault(str(key), value)
     return out
+
+
+def _preview(
+    form: FormData, today: date, protocol: ProtocolData
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None, str | None]:
+    """(dossier mapping, screening of it not stored, problem) of the form as filled so far."""
+    from ismart.eligibility.engine import screen
+    from ismart.report.json_report import to_dict
+
+    try:
+        data = form_to_dossier(form)
+        record = dossier.from_mapping(data, as_of=today)
+    except PageError as exc:
+        return None, None, exc.message
+    except IsmartError as exc:  # its text names the field (patient.birth_date: ...)
+        return None, None, _one_line(str(exc))
+    return data, to_dict(screen(record, protocol, as_of=today)), None
 
 
 @router.post(f"{PREFIX}/subjects/{{code}}/form", response_class=HTMLResponse)
@@ -691,29 +740,33 @@ async def dossier_form_post(request: Request, code: str) -> Response:
     form = await ctx.form()
     subject = ctx.write(lambda db: subjects.get_subject(db, actor=ctx.who, code=code))
     values = {k: v for k, v in form.items() if isinstance(v, str)}
-    try:
-        data = form_to_dossier(form)
-        today = ctx.state.today()
-        record = dossier.from_mapping(data, as_of=today)
-    except (PageError, IsmartError) as exc:
+    data, preview, problem = _preview(form, ctx.state.today(), in_force(ctx.state.sessions).protocol)
+    if data is None or _field(form, "action") != "store":
         return ctx.render(
             "dossier_form.html",
-            status=422,
+            status=422 if problem else 200,
             subject=subject,
             drugs=_drug_names(),
             values=values,
-            preview=None,
-            error=_one_line(getattr(exc, "message", str(exc))),
-        )
-    if _field(form, "action") != "store":
-        from ismart.eligibility.engine import screen
-        from ismart.report.json_report import to_dict
-
-        preview = to_dict(screen(record, in_force(ctx.state.sessions).protocol, as_of=today))
-        return ctx.render(
-            "dossier_form.html", subject=subject, drugs=_drug_names(), values=values, preview=preview
+            preview=preview,
+            error=problem,
+            med_fields=MEDICATION_FIELDS,
         )
     return await _store_and_screen(ctx, code, data, _optional(form, "reason"))
+
+
+@router.post(f"{PREFIX}/subjects/{{code}}/form/verdict", response_class=HTMLResponse)
+async def dossier_form_verdict(request: Request, code: str) -> Response:
+    """The verdict so far as an HTML fragment, for static/live-verdict.js (the form's own "Check
+    verdict" button is the same without script). Nothing is stored."""
+    ctx = current(request)
+    try:
+        form = await ctx.form()
+    except PageError as exc:
+        return ctx.fragment("_preview.html", status=exc.status, preview=None, problem=exc.message)
+    ctx.write(lambda db: subjects.get_subject(db, actor=ctx.who, code=code))  # site scoping: 404
+    _data, preview, problem = _preview(form, ctx.state.today(), in_force(ctx.state.sessions).protocol)
+    return ctx.fragment("_preview.html", status=422 if problem else 200, preview=preview, problem=problem)
 
 
 def _screening(ctx: Ctx, screening_id: int) -> tuple[Screening, dict[str, Any]]:
@@ -1187,6 +1240,9 @@ def mount(app: FastAPI) -> None:
         response.delete_cookie(ws.COOKIE, path="/")
         return response
 
+    async def change_first(request: Request, exc: Exception) -> Response:
+        return RedirectResponse(f"{PREFIX}/password?{_q(ws.PasswordChangeRequired.message)}", status_code=303)
+
     def page_or(kind: type[Exception]) -> Callable[[Request, Exception], Any]:
         fallback = originals.get(kind) or originals[Exception]
 
@@ -1212,11 +1268,14 @@ def mount(app: FastAPI) -> None:
                 ctx = current(request)
             except ws.SessionEnded:
                 return await ended(request, exc)
+            except ws.PasswordChangeRequired:
+                return await change_first(request, exc)
             return ctx.render("error.html", status=status, problem=message, status_code=status)
 
         return handle
 
     app.add_exception_handler(ws.SessionEnded, ended)
+    app.add_exception_handler(ws.PasswordChangeRequired, change_first)
     app.add_exception_handler(PageError, page_or(PageError))
     for kind in originals:
         if isinstance(kind, type) and issubclass(kind, Exception):

@@ -38,6 +38,12 @@ class SessionEnded(Exception):
         self.message = message
 
 
+class PasswordChangeRequired(Exception):
+    """A one-time password's session: only the password page opens until a new one is chosen."""
+
+    message = "Choose a new password first: you signed in with a one-time password."
+
+
 @dataclass(frozen=True)
 class WebSession:
     principal: Principal
@@ -46,12 +52,15 @@ class WebSession:
     last: float
 
 
-def check_account(db: Session, *, username: str, version: int) -> Principal:
+def check_account(db: Session, *, username: str, version: int, password_page: bool = False) -> Principal:
     """The account as the database says now: it exists, is active, and its token version is the
-    session's. Anything else ends the session."""
+    session's. Anything else ends the session. An account signed in with a one-time password
+    reaches only the password page (as its API token reaches only /users/me/password)."""
     user = db.scalar(select(User).where(User.username == username))
     if user is None or not user.active or user.token_version != version:
         raise SessionEnded()
+    if user.must_change_password and not password_page:
+        raise PasswordChangeRequired()
     return Principal(user.username, Role(user.role), user.site_code)
 
 

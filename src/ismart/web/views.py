@@ -4,15 +4,24 @@ dashboard rows, capacity. No rule lives here: verdicts, gates and permissions ar
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from ismart.registry import screenings
 from ismart.registry.access import SITE_ROLES, Principal
-from ismart.registry.models import BoardDecision, Counter, Registration, Screening, Subject, VerdictChange
+from ismart.registry.models import (
+    BoardDecision,
+    Counter,
+    Registration,
+    Screening,
+    ScreeningSummary,
+    Subject,
+    VerdictChange,
+)
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -34,50 +43,74 @@ def nice_date(value: Any) -> str:
     return str(value)
 
 
-@dataclass(frozen=True)
 class Summary:
-    """What a list needs from one stored screening (screenings never change, so it is cached)."""
+    """What a list needs from one stored screening. Its verdicts and lists stay JSON text until
+    first read: a dashboard filters and sorts a thousand rows but shows a hundred."""
 
-    screened_on: str
-    verdicts: dict[str, str]
-    missing: tuple[str, ...]
-    candidates: tuple[str, ...]
-    review_calls: int
+    __slots__ = ("_candidates", "_missing", "_raw", "_verdicts", "review_calls", "screened_on")
+
+    def __init__(self, screened_on: str, verdicts: str, missing: str, candidates: str, review_calls: int):
+        self.screened_on = screened_on
+        self.review_calls = review_calls
+        self._raw = (verdicts, missing, candidates)
+        self._verdicts: dict[str, str] | None = None
+        self._missing: tuple[str, ...] | None = None
+        self._candidates: tuple[str, ...] | None = None
+
+    @property
+    def verdicts(self) -> dict[str, str]:
+        if self._verdicts is None:
+            self._verdicts = {str(k): str(v) for k, v in json.loads(self._raw[0]).items()}
+        return self._verdicts
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        if self._missing is None:
+            self._missing = tuple(json.loads(self._raw[1]))
+        return self._missing
+
+    @property
+    def candidates(self) -> tuple[str, ...]:
+        if self._candidates is None:
+            self._candidates = tuple(json.loads(self._raw[2]))
+        return self._candidates
 
 
-_SUMMARIES: dict[tuple[str, int], Summary] = {}
-_MAX_CACHED = 200_000
-
-
-def _cached_summaries(db: Session, ids: list[int]) -> dict[int, Summary]:
-    """Summaries of stored screenings by id. A stored screening never changes, so each is parsed
-    once per process; only the ones not yet seen are read in full from the database."""
-    where = str(db.get_bind().engine.url)
-    missing = [i for i in ids if (where, i) not in _SUMMARIES]
-    for start in range(0, len(missing), 500):
-        chunk = missing[start : start + 500]
-        for sid, text in db.execute(select(Screening.id, Screening.result).where(Screening.id.in_(chunk))):
-            if len(_SUMMARIES) >= _MAX_CACHED:
-                _SUMMARIES.clear()
-            _SUMMARIES[(where, sid)] = summarise(json.loads(text))
-    return {i: _SUMMARIES[(where, i)] for i in ids if (where, i) in _SUMMARIES}
+def _summaries(db: Session, latest_ids: Select[int, str]) -> dict[str, Summary]:
+    """Each subject's latest screening summarised, by subject code, from the summaries stored
+    beside the screenings, in one query (no report is read). A screening without a summary row
+    (written behind the service's back) is summarised from its result."""
+    ids = latest_ids.subquery()
+    query = (
+        select(
+            ids.c.id,
+            ids.c.subject_code,
+            ScreeningSummary.screened_on,
+            ScreeningSummary.verdicts,
+            ScreeningSummary.missing,
+            ScreeningSummary.candidates,
+            ScreeningSummary.review_calls,
+        )
+        .select_from(ids)
+        .outerjoin(ScreeningSummary, ScreeningSummary.screening_id == ids.c.id)
+    )
+    out: dict[str, Summary] = {}
+    lacking: dict[int, str] = {}
+    for sid, code, on, verdicts, missing, candidates, reviews in db.execute(query):
+        if on is None:
+            lacking[sid] = code
+            continue
+        out[code] = Summary(on.isoformat(), verdicts, missing, candidates, reviews)
+    if lacking:
+        for sid, text in db.execute(select(Screening.id, Screening.result).where(Screening.id.in_(lacking))):
+            out[lacking[sid]] = summarise(json.loads(text))
+    return out
 
 
 def summarise(result: dict[str, Any]) -> Summary:
-    missing: list[str] = []
-    reviews = 0
-    for sp in result["subprotocols"]:
-        for item in sp.get("missing", []):
-            if item not in missing:
-                missing.append(item)
-        reviews += sum(1 for a in sp.get("alterations", []) if a.get("status") == "REVIEW")
-    return Summary(
-        screened_on=result["screened_on"],
-        verdicts={sp["id"]: sp["verdict"] for sp in result["subprotocols"]},
-        missing=tuple(missing),
-        candidates=tuple(result.get("recommendation", {}).get("candidates", [])),
-        review_calls=reviews,
-    )
+    """The summary of a stored result, as the registry stores it beside each screening."""
+    row = screenings.summary_of(0, result)
+    return Summary(result["screened_on"], row.verdicts, row.missing, row.candidates, row.review_calls)
 
 
 @dataclass
@@ -90,7 +123,11 @@ class SubjectRow:
     decision: BoardDecision | None = None
     registration: Registration | None = None
     pending_changes: int = 0
-    actions: list[str] = field(default_factory=list)
+
+    @property
+    def actions(self) -> list[str]:
+        """What the site does next (worked out for the rows a page shows)."""
+        return _next_actions(self)
 
     def sort_key(self, column: str) -> Any:
         if column == "state":
@@ -129,50 +166,45 @@ def _next_actions(row: SubjectRow) -> list[str]:
 
 
 def subject_rows(db: Session, *, actor: Principal, site_code: str | None = None) -> list[SubjectRow]:
-    """Every subject the actor may see, with its latest screening, board decision and registration."""
-    subjects = select(Subject)
+    """Every subject the actor may see, with its latest screening, board decision and registration:
+    a fixed number of queries whatever the number of subjects (each related table is read once,
+    restricted by the same subject query)."""
+    subjects = select(Subject.code)
     if actor.role in SITE_ROLES:
         subjects = subjects.where(Subject.site_code == actor.site_code)
     elif site_code is not None:
         subjects = subjects.where(Subject.site_code == site_code)
-    columns = subjects.with_only_columns(Subject.code, Subject.state, Subject.site_code, Subject.created_at)
+    columns = subjects.add_columns(Subject.state, Subject.site_code, Subject.created_at)
     rows = {
         code: SubjectRow(code, state, site, created)
         for code, state, site, created in db.execute(columns.order_by(Subject.code))
     }
     if not rows:
         return []
-    codes = list(rows)
+    visible = subjects.scalar_subquery()
     latest = (
-        select(func.max(Screening.id))
-        .where(Screening.subject_code.in_(codes))
+        select(func.max(Screening.id).label("id"), Screening.subject_code)
+        .where(Screening.subject_code.in_(visible))
         .group_by(Screening.subject_code)
-        .scalar_subquery()
     )
-    latest_ids = dict(
-        db.execute(select(Screening.id, Screening.subject_code).where(Screening.id.in_(latest))).all()
-    )
-    for sid, summary in _cached_summaries(db, list(latest_ids)).items():
-        rows[latest_ids[sid]].summary = summary
+    for code, summary in _summaries(db, latest).items():
+        rows[code].summary = summary
     decided = (
         select(func.max(BoardDecision.id))
-        .where(BoardDecision.subject_code.in_(codes))
+        .where(BoardDecision.subject_code.in_(visible))
         .group_by(BoardDecision.subject_code)
-        .scalar_subquery()
     )
     for decision in db.scalars(select(BoardDecision).where(BoardDecision.id.in_(decided))):
         rows[decision.subject_code].decision = decision
-    for reg in db.scalars(select(Registration).where(Registration.subject_code.in_(codes))):
+    for reg in db.scalars(select(Registration).where(Registration.subject_code.in_(visible))):
         rows[reg.subject_code].registration = reg
     pending = (
         select(VerdictChange.subject_code, func.count())
-        .where(VerdictChange.status == "pending", VerdictChange.subject_code.in_(codes))
+        .where(VerdictChange.status == "pending", VerdictChange.subject_code.in_(visible))
         .group_by(VerdictChange.subject_code)
     )
     for code, count in db.execute(pending):
         rows[code].pending_changes = int(count)
-    for row in rows.values():
-        row.actions = _next_actions(row)
     return list(rows.values())
 
 
