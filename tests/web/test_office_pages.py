@@ -20,13 +20,15 @@ from webhelpers import EXAMPLES, Server, check_page, new_page, sign_in
 
 from ismart.protocol.loader import load_from
 from ismart.registry import services
+from ismart.registry.context import CONTEXT_KEY, RegistryContext
 
 TODAY = date(2026, 3, 9)
 
 
 @pytest.fixture
-def suspend_b(tmp_path: Path) -> Iterator[Callable[[], None]]:
-    """Puts protocol data in force in which B no longer recruits; the shipped data afterwards."""
+def suspend_b(server: Server, tmp_path: Path) -> Iterator[Callable[[], None]]:
+    """Puts protocol data in force in which B no longer recruits (as a restart of the app with an
+    amended protocol folder would: the registry's context changes); the shipped data afterwards."""
     folder = tmp_path / "amended"
     shutil.copytree(str(resources.files("ismart") / "protocols" / "hem_ismart"), folder)
     master, b_file = folder / "master.yaml", folder / "B.yaml"
@@ -34,10 +36,16 @@ def suspend_b(tmp_path: Path) -> Iterator[Callable[[], None]]:
     assert 'version: "2026.11.1"' in text and "\nstatus: recruiting\n" in b_text
     master.write_text(text.replace('version: "2026.11.1"', 'version: "2027.1.0"', 1), "utf-8")
     b_file.write_text(b_text.replace("\nstatus: recruiting\n", "\nstatus: suspended\n", 1), "utf-8")
+    info = server.state.sessions.kw["info"]
+    before = info[CONTEXT_KEY]
+
+    def amend() -> None:
+        info[CONTEXT_KEY] = RegistryContext(load_from(folder), before.efficacy)
+
     try:
-        yield lambda: services.activate_protocol(load_from(folder))
+        yield amend
     finally:
-        services.activate_protocol(None)
+        info[CONTEXT_KEY] = before
 
 
 def test_a_changed_verdict_waits_for_the_office_and_is_reviewed(
