@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from ismart.dossier import CopyNumber, Fusion, Profiling, Variant
 from ismart.eligibility.status import Status
 from ismart.errors import DossierError
+from ismart.molecular import reference
+from ismart.molecular.genes import normalize_gene
 from ismart.molecular.matching import hits, pathway_reviews
 from ismart.molecular.profile import build_profile
 from ismart.profiles.maf import SPLICE
@@ -69,6 +71,15 @@ class Classifier:
             rule = next((c.rule for c in sp.criteria if isinstance(c.rule, AlterationRule)), None)
             self.rules[sp.id] = rule
         self._seen: dict[tuple[object, ...], Judged] = {}
+        # A small variant can only match a variant entry of its gene or an open-list pathway gene
+        # (``hits`` compares kind and gene first): the genes whose variants need judging at all.
+        variant_genes = {
+            m.gene for rule in self.rules.values() if rule for m in rule.matches if m.kind == "variant"
+        }
+        variant_genes |= {
+            g for e in reference.load_board_flags().pathways if e.kind == "variant" for g in e.genes
+        }
+        self.variant_genes = frozenset(normalize_gene(g) for g in variant_genes)
 
     def judge(self, key: tuple[object, ...], profiling: Profiling) -> Judged:
         if key in self._seen:
