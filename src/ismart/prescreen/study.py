@@ -107,6 +107,25 @@ def _name_ragged_line(path: Path) -> None:
                 )
 
 
+def unended_last_row(path: Path) -> tuple[int, str] | None:
+    """(line number, text) of the last line when the file does not end with a line end.
+
+    Counting cells cannot see a file cut inside the last cell of its last row; the missing line end
+    can. Such a row is still read (many tools write no last line end), and its sample is told."""
+    with open(path, "rb") as handle:
+        handle.seek(0, 2)
+        size = handle.tell()
+        if size == 0:
+            return None
+        handle.seek(max(0, size - 65536))
+        tail = handle.read()
+    if tail.endswith(b"\n"):
+        return None
+    with open(path, "rb") as handle:
+        lines = sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 24), b""))
+    return lines + 1, tail.rsplit(b"\n", 1)[-1].decode("utf-8", errors="replace").rstrip("\r")
+
+
 def _need(path: Path, frame: pl.LazyFrame, columns: list[str]) -> None:
     have = frame.collect_schema().names()
     missing = [c for c in columns if c not in have]
@@ -184,7 +203,8 @@ def _read_mutation_file(path: Path) -> pl.DataFrame:
     protein = pl.coalesce([pl.col(c).str.strip_chars().replace("", None) for c in proteins])
     vclass = pl.col("Variant_Classification") if "Variant_Classification" in names else blank
     frame = frame.filter(  # intronic, UTR, flanking, intergenic and RNA rows are not protein changes
-        vclass.is_null() | ~vclass.str.to_lowercase().is_in(list(NON_PROTEIN))
+        vclass.is_null() | ~vclass.str.to_lowercase().is_in(list(NON_PROTEIN)),
+        ~pl.all_horizontal([pl.col(c).is_null() for c in names]),  # a blank line
     )
     exon = pl.col("Exon_Number").str.extract(r"^(\d+)") if "Exon_Number" in names else blank
     counts = _vaf_from_counts(names)
@@ -200,7 +220,7 @@ def _read_mutation_file(path: Path) -> pl.DataFrame:
             raw.str.ends_with("%").fill_null(False).alias("freq_pct"),
         ]
     rows = frame.select(
-        pl.col("Tumor_Sample_Barcode").alias("sample_id"),
+        pl.col("Tumor_Sample_Barcode").str.strip_chars().fill_null("").alias("sample_id"),
         pl.col("Hugo_Symbol").fill_null("").str.replace_all(SEP, "", literal=True).alias("gene"),
         protein.str.replace_all(SEP, "", literal=True).alias("protein"),
         vclass.str.replace_all(SEP, "", literal=True).alias("vclass"),
@@ -240,15 +260,27 @@ def _read_mutation_file(path: Path) -> pl.DataFrame:
             pl.lit("a read count (t_alt_count, t_ref_count, t_depth) is not a number; VAF not read")
         )
         error = pl.when(pl.col("cvaf").is_null()).then(pl.coalesce([unread, error]))
-    return rows.with_columns(vaf.cast(pl.Float32).alias("vaf"), error.alias("vaf_error")).select(
+    rows = rows.with_columns(vaf.cast(pl.Float32).alias("vaf"), error.alias("vaf_error")).select(
         "sample_id",
         "gene",
         "protein",
         "vclass",
         "exon",
         "vaf",
-        pl.when(pl.col("vaf").is_null()).then("vaf_error"),
+        pl.when(pl.col("vaf").is_null()).then("vaf_error").alias("vaf_error"),
     )
+    unended = unended_last_row(path)
+    if unended is not None and rows.height:
+        line, text = unended
+        cells = text.split("\t")
+        sample = cells[names.index("Tumor_Sample_Barcode")].strip() if len(cells) == len(names) else None
+        if sample is not None and rows["sample_id"][-1] == sample:
+            warning = f"{path}:{line}: the file ends without a line end; this last row may be cut"
+            last = pl.int_range(pl.len()) == pl.len() - 1
+            rows = rows.with_columns(
+                pl.when(last).then(pl.lit(warning)).otherwise(pl.col("vaf_error")).alias("vaf_error")
+            )
+    return rows
 
 
 def _mutations(study: Path) -> pl.DataFrame | None:
@@ -439,7 +471,8 @@ def prescreen(study: Path, protocol: Protocol, progress: Progress | None = None)
         step(f"reading {distinct.len():,} distinct protein changes of other genes")
         unread = _unread_changes(distinct.to_list())
         gene_names = pl.DataFrame(
-            {"gene": genes, "symbol": [normalize_gene(g) if g.strip() else "" for g in genes]}
+            {"gene": genes, "symbol": [normalize_gene(g) if g.strip() else "" for g in genes]},
+            schema={"gene": pl.String, "symbol": pl.String},
         )
         flagged = unlisted.join(unread, on="protein", how="left").filter(
             pl.col("why").is_not_null() | pl.col("vaf_error").is_not_null()
@@ -456,6 +489,18 @@ def prescreen(study: Path, protocol: Protocol, progress: Progress | None = None)
                 *zero,
             )
         )
+        nobody = mutations.filter(pl.col("sample_id") == "")
+        if nobody.height:  # kept as the sample "" with an error: never dropped in silence
+            parts.append(
+                nobody.select(
+                    "sample_id",
+                    pl.concat_str(["gene", "protein"], separator=" ", ignore_nulls=True).alias("name"),
+                    pl.lit("a mutation row without Tumor_Sample_Barcode").alias("error"),
+                    "vaf",
+                    "vaf_error",
+                    *zero,
+                )
+            )
     step("aggregating per sample")
     joined = pl.concat(parts, how="vertical_relaxed").filter(
         pl.any_horizontal([pl.col(r) > 0 for r in ranks])
