@@ -327,3 +327,15 @@ def test_one_bad_row_never_changes_another_samples_calls(
         # ambiguous (an error for every sample with a value), never a different call
         if vaf_column == "tumor_f" or not (action == "corrupt" and column == 4):
             assert after == call, sample
+
+
+def test_reading_protein_changes_in_two_processes_gives_the_same_calls(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ismart.prescreen import study
+
+    generate(tmp_path / "c", 300, seed=9, unreadable_rate=0.05)
+    alone = prescreen(tmp_path / "c", PROTOCOL)
+    monkeypatch.setattr(study, "PARALLEL_FROM", 1)
+    assert prescreen(tmp_path / "c", PROTOCOL).equals(alone)
+    assert (alone["errors"] != "").sum() > 0  # the unreadable changes were found, not skipped

@@ -34,7 +34,10 @@ of its sample, never a guess.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import polars as pl
@@ -221,10 +224,14 @@ def _read_mutation_file(path: Path) -> pl.DataFrame:
         ]
     rows = frame.select(
         pl.col("Tumor_Sample_Barcode").str.strip_chars().fill_null("").alias("sample_id"),
-        pl.col("Hugo_Symbol").fill_null("").str.replace_all(SEP, "", literal=True).alias("gene"),
+        pl.col("Hugo_Symbol")
+        .fill_null("")
+        .str.replace_all(SEP, "", literal=True)
+        .cast(pl.Categorical)
+        .alias("gene"),
         protein.str.replace_all(SEP, "", literal=True).alias("protein"),
-        vclass.str.replace_all(SEP, "", literal=True).alias("vclass"),
-        exon.alias("exon"),
+        vclass.str.replace_all(SEP, "", literal=True).cast(pl.Categorical).alias("vclass"),
+        exon.cast(pl.Int32, strict=False).alias("exon"),
         *extra,
     ).collect(engine="streaming")
     vaf: pl.Expr = pl.lit(None, dtype=_FLOAT)
@@ -402,23 +409,44 @@ def _samples(study: Path) -> pl.DataFrame | None:
 
 def _variant_keys(frame: pl.DataFrame) -> pl.Expr:
     return pl.concat_str(
-        [pl.lit("v"), *(pl.col(c).fill_null("") for c in ("gene", "protein", "vclass", "exon"))],
+        [
+            pl.lit("v"),
+            *(pl.col(c).cast(pl.String).fill_null("") for c in ("gene", "protein", "vclass", "exon")),
+        ],
         separator=SEP,
     ).alias("akey")
 
 
-def _unread_changes(proteins: list[str]) -> pl.DataFrame:
-    """Distinct protein changes of genes no rule names, read once each: those that cannot be read."""
-    found: dict[str, list[str]] = {"protein": [], "why": []}
+PARALLEL_FROM = 200_000  # distinct protein changes from which a second process reads half of them
+
+
+def _unread_chunk(proteins: list[str]) -> tuple[list[str], list[str]]:
+    texts, whys = [], []
     for text in proteins:
         if SPLICE.fullmatch(text):
             continue
         try:
             parse_protein_change(text)
         except HgvsError as exc:
-            found["protein"].append(text)
-            found["why"].append(str(exc))
-    return pl.DataFrame(found, schema={"protein": pl.String, "why": pl.String})
+            texts.append(text)
+            whys.append(str(exc))
+    return texts, whys
+
+
+def _unread_changes(proteins: list[str]) -> pl.DataFrame:
+    """Distinct protein changes of genes no rule names, read once each by the one grammar: those that
+    cannot be read. A large list is split with one helper process (the grammar is pure Python)."""
+    if len(proteins) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1:
+        half = len(proteins) // 2
+        with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as pool:
+            other = pool.submit(_unread_chunk, proteins[half:])
+            parts = [_unread_chunk(proteins[:half]), other.result()]
+    else:
+        parts = [_unread_chunk(proteins)]
+    return pl.DataFrame(
+        {"protein": [t for p in parts for t in p[0]], "why": [w for p in parts for w in p[1]]},
+        schema={"protein": pl.String, "why": pl.String},
+    )
 
 
 def prescreen(study: Path, protocol: Protocol, progress: Progress | None = None) -> pl.DataFrame:
@@ -460,25 +488,29 @@ def prescreen(study: Path, protocol: Protocol, progress: Progress | None = None)
         named = [g for g in genes if not g.strip() or normalize_gene(g) in classifier.variant_genes]
         is_named = pl.col("gene").is_in(named)
         listed = mutations.filter(is_named)
-        unlisted = mutations.filter(~is_named)
+        unlisted = mutations.lazy().filter(~is_named)  # most rows: never copied whole
         step(
             f"judging {listed.select(_variant_keys(listed))['akey'].n_unique():,} alterations of listed genes"
         )
         listed = listed.with_columns(_variant_keys(listed))
         keys = _key_table(listed["akey"].unique().to_list(), classifier)
         parts.append(listed.join(keys, on="akey", how="left").select(columns))
-        distinct = unlisted["protein"].drop_nulls().unique()
+        distinct = unlisted.select(pl.col("protein").drop_nulls().unique()).collect()["protein"]
         step(f"reading {distinct.len():,} distinct protein changes of other genes")
         unread = _unread_changes(distinct.to_list())
         gene_names = pl.DataFrame(
             {"gene": genes, "symbol": [normalize_gene(g) if g.strip() else "" for g in genes]},
             schema={"gene": pl.String, "symbol": pl.String},
         )
-        flagged = unlisted.join(unread, on="protein", how="left").filter(
-            pl.col("why").is_not_null() | pl.col("vaf_error").is_not_null()
+        flagged = (
+            unlisted.join(unread.lazy(), on="protein", how="left")
+            .filter(pl.col("why").is_not_null() | pl.col("vaf_error").is_not_null())
+            .collect()
         )
         parts.append(
-            flagged.join(gene_names, on="gene", how="left").select(
+            flagged.with_columns(pl.col("gene").cast(pl.String))
+            .join(gene_names, on="gene", how="left")
+            .select(
                 "sample_id",
                 pl.concat_str(["symbol", "protein"], separator=" ", ignore_nulls=True).alias("name"),
                 pl.when(pl.col("why").is_not_null())
@@ -494,7 +526,9 @@ def prescreen(study: Path, protocol: Protocol, progress: Progress | None = None)
             parts.append(
                 nobody.select(
                     "sample_id",
-                    pl.concat_str(["gene", "protein"], separator=" ", ignore_nulls=True).alias("name"),
+                    pl.concat_str(
+                        [pl.col("gene").cast(pl.String), "protein"], separator=" ", ignore_nulls=True
+                    ).alias("name"),
                     pl.lit("a mutation row without Tumor_Sample_Barcode").alias("error"),
                     "vaf",
                     "vaf_error",
