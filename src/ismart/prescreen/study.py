@@ -485,7 +485,7 @@ def prescreen(study: Path, protocol: Protocol, progress: Progress | None = None)
     if mutations is not None:
         everyone.append(mutations["sample_id"])
         genes = mutations["gene"].unique().to_list()
-        named = [g for g in genes if not g.strip() or normalize_gene(g) in classifier.variant_genes]
+        named = [g for g in genes if classifier.judges_variants_of(g)]
         is_named = pl.col("gene").is_in(named)
         listed = mutations.filter(is_named)
         unlisted = mutations.lazy().filter(~is_named)  # most rows: never copied whole
