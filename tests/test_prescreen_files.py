@@ -329,13 +329,21 @@ def test_one_bad_row_never_changes_another_samples_calls(
             assert after == call, sample
 
 
-def test_reading_protein_changes_in_two_processes_gives_the_same_calls(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from ismart.prescreen import study
+_HGNC = pytest.mark.skipif(
+    not hasattr(__import__("ismart.molecular.genes").molecular.genes, "check_symbol"),
+    reason="needs the HGNC symbol and protein tables of the molecular package (issue 10)",
+)
 
-    generate(tmp_path / "c", 300, seed=9, unreadable_rate=0.05)
-    alone = prescreen(tmp_path / "c", PROTOCOL)
-    monkeypatch.setattr(study, "PARALLEL_FROM", 1)
-    assert prescreen(tmp_path / "c", PROTOCOL).equals(alone)
-    assert (alone["errors"] != "").sum() > 0  # the unreadable changes were found, not skipped
+
+@_HGNC
+def test_misspelt_symbol_and_annotation_error_go_to_review_with_the_reason(tmp_path: Path) -> None:
+    rows = [
+        ["KRASS", "K1", "Missense_Mutation", "p.G12D"],  # not an HGNC symbol, one edit from KRAS
+        ["KRAS", "K2", "Missense_Mutation", "p.A12D"],  # residue 12 of KRAS is G
+    ]
+    calls = _calls(_study(tmp_path / "s", HEADER, rows))
+    assert (calls["K1"]["candidates"], calls["K1"]["review"]) == ("", "D")
+    assert "did you mean KRAS?" in calls["K1"]["errors"]
+    assert (calls["K2"]["candidates"], calls["K2"]["review"]) == ("", "D")
+    assert calls["K2"]["alterations"] == "D (review): KRAS p.A12D"
+    assert "probable annotation error" in calls["K2"]["errors"]

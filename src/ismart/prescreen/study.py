@@ -34,10 +34,7 @@ of its sample, never a guess.
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import polars as pl
@@ -223,7 +220,11 @@ def _read_mutation_file(path: Path) -> pl.DataFrame:
             raw.str.ends_with("%").fill_null(False).alias("freq_pct"),
         ]
     rows = frame.select(
-        pl.col("Tumor_Sample_Barcode").str.strip_chars().fill_null("").alias("sample_id"),
+        pl.col("Tumor_Sample_Barcode")
+        .str.strip_chars()
+        .fill_null("")
+        .cast(pl.Categorical)
+        .alias("sample_id"),
         pl.col("Hugo_Symbol")
         .fill_null("")
         .str.replace_all(SEP, "", literal=True)
@@ -281,7 +282,7 @@ def _read_mutation_file(path: Path) -> pl.DataFrame:
         line, text = unended
         cells = text.split("\t")
         sample = cells[names.index("Tumor_Sample_Barcode")].strip() if len(cells) == len(names) else None
-        if sample is not None and rows["sample_id"][-1] == sample:
+        if sample is not None and str(rows["sample_id"][-1]) == sample:
             warning = f"{path}:{line}: the file ends without a line end; this last row may be cut"
             last = pl.int_range(pl.len()) == pl.len() - 1
             rows = rows.with_columns(
@@ -417,10 +418,9 @@ def _variant_keys(frame: pl.DataFrame) -> pl.Expr:
     ).alias("akey")
 
 
-PARALLEL_FROM = 200_000  # distinct protein changes from which a second process reads half of them
-
-
-def _unread_chunk(proteins: list[str]) -> tuple[list[str], list[str]]:
+def _unread_changes(proteins: list[str]) -> pl.DataFrame:
+    """Distinct protein changes of genes no rule names, read once each by the one grammar: those that
+    cannot be read, and why."""
     texts, whys = [], []
     for text in proteins:
         if SPLICE.fullmatch(text):
@@ -430,23 +430,7 @@ def _unread_chunk(proteins: list[str]) -> tuple[list[str], list[str]]:
         except HgvsError as exc:
             texts.append(text)
             whys.append(str(exc))
-    return texts, whys
-
-
-def _unread_changes(proteins: list[str]) -> pl.DataFrame:
-    """Distinct protein changes of genes no rule names, read once each by the one grammar: those that
-    cannot be read. A large list is split with one helper process (the grammar is pure Python)."""
-    if len(proteins) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1:
-        half = len(proteins) // 2
-        with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as pool:
-            other = pool.submit(_unread_chunk, proteins[half:])
-            parts = [_unread_chunk(proteins[:half]), other.result()]
-    else:
-        parts = [_unread_chunk(proteins)]
-    return pl.DataFrame(
-        {"protein": [t for p in parts for t in p[0]], "why": [w for p in parts for w in p[1]]},
-        schema={"protein": pl.String, "why": pl.String},
-    )
+    return pl.DataFrame({"protein": texts, "why": whys}, schema={"protein": pl.String, "why": pl.String})
 
 
 def prescreen(study: Path, protocol: Protocol, progress: Progress | None = None) -> pl.DataFrame:
@@ -470,7 +454,7 @@ def prescreen(study: Path, protocol: Protocol, progress: Progress | None = None)
     everyone: list[pl.Series] = []
     if others:
         long = pl.concat(others).collect(engine="streaming")
-        everyone.append(long["sample_id"])
+        everyone.append(long["sample_id"].unique())
         keys = _key_table(long["akey"].unique().to_list(), classifier)
         parts.append(
             long.join(keys, on="akey", how="left").select(
@@ -483,7 +467,7 @@ def prescreen(study: Path, protocol: Protocol, progress: Progress | None = None)
             )
         )
     if mutations is not None:
-        everyone.append(mutations["sample_id"])
+        everyone.append(mutations["sample_id"].unique().cast(pl.String))
         genes = mutations["gene"].unique().to_list()
         named = [g for g in genes if classifier.judges_variants_of(g)]
         is_named = pl.col("gene").is_in(named)
@@ -494,7 +478,11 @@ def prescreen(study: Path, protocol: Protocol, progress: Progress | None = None)
         )
         listed = listed.with_columns(_variant_keys(listed))
         keys = _key_table(listed["akey"].unique().to_list(), classifier)
-        parts.append(listed.join(keys, on="akey", how="left").select(columns))
+        parts.append(
+            listed.join(keys, on="akey", how="left")
+            .select(columns)
+            .with_columns(pl.col("sample_id").cast(pl.String))
+        )
         distinct = unlisted.select(pl.col("protein").drop_nulls().unique()).collect()["protein"]
         step(f"reading {distinct.len():,} distinct protein changes of other genes")
         unread = _unread_changes(distinct.to_list())
@@ -508,7 +496,7 @@ def prescreen(study: Path, protocol: Protocol, progress: Progress | None = None)
             .collect()
         )
         parts.append(
-            flagged.with_columns(pl.col("gene").cast(pl.String))
+            flagged.with_columns(pl.col("gene", "sample_id").cast(pl.String))
             .join(gene_names, on="gene", how="left")
             .select(
                 "sample_id",
@@ -521,7 +509,7 @@ def prescreen(study: Path, protocol: Protocol, progress: Progress | None = None)
                 *zero,
             )
         )
-        nobody = mutations.filter(pl.col("sample_id") == "")
+        nobody = mutations.filter(pl.col("sample_id") == "").with_columns(pl.col("sample_id").cast(pl.String))
         if nobody.height:  # kept as the sample "" with an error: never dropped in silence
             parts.append(
                 nobody.select(
