@@ -3,6 +3,9 @@ cut or ragged files, the chart, and one bad MAF row never changing another sampl
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import polars as pl
@@ -347,3 +350,37 @@ def test_misspelt_symbol_and_annotation_error_go_to_review_with_the_reason(tmp_p
     assert (calls["K2"]["candidates"], calls["K2"]["review"]) == ("", "D")
     assert calls["K2"]["alterations"] == "D (review): KRAS p.A12D"
     assert "probable annotation error" in calls["K2"]["errors"]
+
+
+def _ismart(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "ismart", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_cli_prescreen_shows_rules_not_public_and_names_a_cut_line(tmp_path: Path) -> None:
+    study = tmp_path / "c"
+    made = _ismart("cohort", str(study), "--samples", "300", "--seed", "4")
+    assert made.returncode == 0 and "samples: 300" in made.stdout
+    done = _ismart(
+        "prescreen", str(study), "-o", str(tmp_path / "calls.tsv"), "--chart", str(tmp_path / "c.png")
+    )
+    assert done.returncode == 0, done.stderr
+    assert (
+        "withdrawn; rules not public" in done.stdout and "not yet recruiting; rules not public" in done.stdout
+    )
+    assert pl.read_csv(tmp_path / "calls.tsv", separator="\t").columns == COLUMNS
+    assert (tmp_path / "c.png").read_bytes()[:4] == b"\x89PNG"
+    maf = study / "data_mutations.txt"
+    lines = maf.read_text(encoding="utf-8").splitlines()
+    maf.write_text("\n".join(lines[:5]) + "\n" + lines[5].rsplit("\t", 2)[0], encoding="utf-8")
+    cut = _ismart("prescreen", str(study))
+    assert cut.returncode == 2
+    assert f"{maf}:6:" in cut.stderr and "the header has 8" in cut.stderr
+    assert len(cut.stderr.strip().splitlines()) == 1
