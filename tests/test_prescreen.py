@@ -17,6 +17,7 @@ from ismart.prescreen.classify import MAF_TYPES
 from ismart.prescreen.study import CNA_CALLS, prescreen
 from ismart.prescreen.summary import bar_chart, summarise
 from ismart.prescreen.synthetic import generate
+from ismart.profiles.maf import SPLICE
 from ismart.protocol import load_protocol
 
 TODAY = date(2026, 3, 9)
@@ -41,13 +42,11 @@ def _dossiers(study: Path) -> dict[str, dict[str, Any]]:
         named=True
     ):
         exon = int(row["Exon_Number"].split("/")[0]) if row["Exon_Number"] else None
+        change, kind = row["HGVSp_Short"], MAF_TYPES.get(row["Variant_Classification"])
+        if change and SPLICE.fullmatch(change):
+            change, kind = None, "splice"
         data[row["Tumor_Sample_Barcode"]]["profiling"]["variants"].append(
-            {
-                "gene": row["Hugo_Symbol"],
-                "hgvs_p": row["HGVSp_Short"],
-                "type": MAF_TYPES.get(row["Variant_Classification"]),
-                "exon": exon,
-            }
+            {"gene": row["Hugo_Symbol"], "protein_raw": change, "type": kind, "exon": exon}
         )
     for row in pl.read_csv(study / "data_sv.txt", separator="\t", infer_schema=False).iter_rows(named=True):
         frame = {"in-frame": True, "frameshift": False}.get(row["Site2_Effect_On_Frame"] or "")

@@ -333,7 +333,10 @@ def prescreen_command(
     for column in ("group", "name", "samples", "%", "board review"):
         table.add_column(column)
     for r in rows:
-        table.add_row(r.group, r.name, f"{r.samples:,}", f"{r.percent:.1f}", f"{r.review:,}")
+        if r.public:
+            table.add_row(r.group, r.name, f"{r.samples:,}", f"{r.percent:.1f}", f"{r.review:,}")
+        else:  # no count for a rule nobody has seen (A withdrawn, E unpublished)
+            table.add_row(r.group, r.name, r.note or "rules not public", "", "")
     Console().print(table)
     if chart is not None:
         bar_chart(rows, chart, f"{protocol.name} pre-screen of {study.name}: {result.height:,} samples")

@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from ismart.dossier import CopyNumber, Fusion, Profiling, Variant
 from ismart.eligibility.status import Status
 from ismart.errors import DossierError
+from ismart.molecular import genes, matching, reference
+from ismart.molecular.genes import normalize_gene
 from ismart.molecular.matching import hits, pathway_reviews
-from ismart.molecular.profile import build_profile
+from ismart.molecular.profile import Alteration, Profile, build_profile
 from ismart.profiles.maf import SPLICE
 from ismart.protocol.model import AlterationRule, Protocol
 
@@ -60,6 +62,25 @@ def cna_profiling(gene: str, call: str) -> Profiling:
     return Profiling(copy_number=[CopyNumber.model_validate({"gene": gene, "call": call})])
 
 
+# The HGNC symbol table, protein sequences and symbol reviews of the molecular package (issue 10):
+# used when present, so pre-screening says what the per-patient engine says about them.
+_CHECK_SYMBOL = getattr(genes, "check_symbol", None)
+_PROTEIN = getattr(reference, "protein", None)
+_SYMBOL_REVIEWS = getattr(matching, "symbol_reviews", None)
+
+
+def _symbol_review(profile: Profile, rule: AlterationRule) -> bool:
+    """A symbol HGNC does not know, one edit or two from a gene of the rule: for the board."""
+    reviews = _SYMBOL_REVIEWS
+    return reviews is not None and any(reviews(profile, rule.matches))
+
+
+def _notes(alt: Alteration) -> list[str]:
+    """What a user must be told about an alteration: unreadable change, unknown symbol, annotation."""
+    found = (alt.unreadable, getattr(alt, "symbol_note", None), getattr(alt, "annotation_error", None))
+    return [f"{alt.gene}: {n}" for n in found if n]
+
+
 class Classifier:
     """Judges distinct alterations against every sub-protocol's alteration rule (memoised)."""
 
@@ -69,6 +90,26 @@ class Classifier:
             rule = next((c.rule for c in sp.criteria if isinstance(c.rule, AlterationRule)), None)
             self.rules[sp.id] = rule
         self._seen: dict[tuple[object, ...], Judged] = {}
+        # A small variant can only match a variant entry of its gene or an open-list pathway gene
+        # (``hits`` compares kind and gene first): the genes whose variants need judging at all.
+        variant_genes = {
+            m.gene for rule in self.rules.values() if rule for m in rule.matches if m.kind == "variant"
+        }
+        variant_genes |= {
+            g for e in reference.load_board_flags().pathways if e.kind == "variant" for g in e.genes
+        }
+        self.variant_genes = frozenset(normalize_gene(g) for g in variant_genes)
+
+    def judges_variants_of(self, gene: str) -> bool:
+        """Whether a small variant of ``gene`` (as the file writes it) needs the full judgement: a gene
+        a variant rule or board flag names, a symbol HGNC does not know (it may be a misspelt rule
+        gene), or a gene with protein reference data (its changes may be annotation errors). Any
+        other gene's variant matches nothing; only its protein change is read (``study``)."""
+        if not gene.strip() or normalize_gene(gene) in self.variant_genes:
+            return True
+        if _CHECK_SYMBOL is not None and not _CHECK_SYMBOL(gene).known:
+            return True
+        return _PROTEIN is not None and _PROTEIN(normalize_gene(gene)) is not None
 
     def judge(self, key: tuple[object, ...], profiling: Profiling) -> Judged:
         if key in self._seen:
@@ -84,9 +125,10 @@ class Classifier:
                 ranks[sp] = max(found, default=NO_MATCH)
                 if ranks[sp] < RANK[Status.REVIEW] and any(pathway_reviews(profile, sp)):
                     ranks[sp] = RANK[Status.REVIEW]  # an open-list pathway gene: for the board
+                if rule is not None and ranks[sp] < RANK[Status.REVIEW] and _symbol_review(profile, rule):
+                    ranks[sp] = RANK[Status.REVIEW]  # KRASS beside a KRAS rule
             first = profile.alterations[0] if profile.alterations else None
-            unread = next((a for a in profile.alterations if a.unreadable), None)
-            error = f"{unread.gene}: {unread.unreadable}" if unread is not None else None
-            judged = Judged(ranks, first.name if first else "", error)
+            notes = list(dict.fromkeys(n for a in profile.alterations for n in _notes(a)))
+            judged = Judged(ranks, first.name if first else "", "; ".join(notes) or None)
         self._seen[key] = judged
         return judged
