@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ismart.api.deps import AppState, utc_today
 from ismart.api.limits import BodyLimit, SecurityHeaders
+from ismart.api.reads import router as reads_router
 from ismart.api.routes import router
 from ismart.api.routes_conduct import router as conduct_router
 from ismart.api.routes_exchange import router as exchange_router
@@ -106,6 +107,7 @@ def create_app(*, settings: Settings | None = None, state: AppState | None = Non
     app.include_router(response_router)  # efficacy stage (issue 15)
     app.include_router(conduct_router)  # trial conduct (issue 14)
     app.include_router(exchange_router)
+    app.include_router(reads_router)  # the access log (issue 11)
     app.add_exception_handler(RegistryError, _registry_error)
     app.add_exception_handler(InputError, _dossier_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

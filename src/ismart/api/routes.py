@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Path, Query, Request
 from sqlalchemy import select
@@ -12,14 +12,16 @@ from sqlalchemy.orm import Session
 
 from ismart.api import schemas as s
 from ismart.api.deps import AnyPrincipalDep, PrincipalDep, StateDep
+from ismart.api.reads import log_read
 from ismart.application.screening import ScreeningRequest, run_screening, to_contract
 from ismart.registry import accounts, audit, services
-from ismart.registry.access import Role, require
+from ismart.registry.access import Principal, Role, require
 from ismart.registry.errors import Unauthorized
 from ismart.registry.models import AuditEntry, BoardDecision, DossierVersion, Screening
 from ismart.registry.security import issue_token
 
 router = APIRouter()
+T = TypeVar("T")
 Code = Annotated[str, Path(pattern=r"^[A-Z]{2}-[A-Z0-9]{1,5}-[0-9]{4,6}$", max_length=32)]
 UserName = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.@-]+$", min_length=1, max_length=64)]
 SiteCode = Annotated[str, Path(pattern=r"^[A-Z]{2}-[A-Z0-9]{1,5}$", max_length=16)]
@@ -53,6 +55,12 @@ def _decision(row: BoardDecision) -> s.BoardDecisionPublic:
         non_referral_reason=row.non_referral_reason,
         created_at=row.created_at,
     )
+
+
+def _seen(db: Session, who: Principal, request: Request, code: str, shown: T) -> T:
+    """Note the read of one subject's records (after the service let the caller see them)."""
+    log_read(db, who, request, [code])
+    return shown
 
 
 @router.post("/token", tags=["auth"])
@@ -222,10 +230,13 @@ def set_site_status(
 
 
 @router.get("/subjects", tags=["subjects"])
-def list_subjects(state: StateDep, who: PrincipalDep) -> list[s.SubjectPublic]:
-    return state.write(
-        lambda db: [s.SubjectPublic.model_validate(x) for x in services.list_subjects(db, actor=who)]
-    )
+def list_subjects(request: Request, state: StateDep, who: PrincipalDep) -> list[s.SubjectPublic]:
+    def work(db: Session) -> list[s.SubjectPublic]:
+        shown = [s.SubjectPublic.model_validate(x) for x in services.list_subjects(db, actor=who)]
+        log_read(db, who, request, [x.code for x in shown])
+        return shown
+
+    return state.write(work)
 
 
 @router.post("/subjects", status_code=201, tags=["subjects"])
@@ -238,10 +249,13 @@ def create_subject(body: s.SubjectCreate, state: StateDep, who: PrincipalDep) ->
 
 
 @router.get("/subjects/{code}", tags=["subjects"])
-def get_subject(code: Code, state: StateDep, who: PrincipalDep) -> s.SubjectPublic:
-    return state.write(
-        lambda db: s.SubjectPublic.model_validate(services.get_subject(db, actor=who, code=code))
-    )
+def get_subject(code: Code, request: Request, state: StateDep, who: PrincipalDep) -> s.SubjectPublic:
+    def work(db: Session) -> s.SubjectPublic:
+        shown = s.SubjectPublic.model_validate(services.get_subject(db, actor=who, code=code))
+        log_read(db, who, request, [code])
+        return shown
+
+    return state.write(work)
 
 
 @router.post("/subjects/{code}/transitions", tags=["subjects"])
@@ -257,8 +271,12 @@ def transition(code: Code, body: s.TransitionCreate, state: StateDep, who: Princ
 
 
 @router.get("/subjects/{code}/dossiers", tags=["dossiers"])
-def list_dossiers(code: Code, state: StateDep, who: PrincipalDep) -> list[s.DossierPublic]:
-    return state.write(lambda db: [_dossier(x) for x in services.list_dossiers(db, actor=who, code=code)])
+def list_dossiers(code: Code, request: Request, state: StateDep, who: PrincipalDep) -> list[s.DossierPublic]:
+    return state.write(
+        lambda db: _seen(
+            db, who, request, code, [_dossier(x) for x in services.list_dossiers(db, actor=who, code=code)]
+        )
+    )
 
 
 @router.post("/subjects/{code}/dossiers", status_code=201, tags=["dossiers"])
@@ -273,8 +291,18 @@ def add_dossier(code: Code, body: s.DossierCreate, state: StateDep, who: Princip
 
 
 @router.get("/subjects/{code}/screenings", tags=["screenings"])
-def list_screenings(code: Code, state: StateDep, who: PrincipalDep) -> list[s.ScreeningPublic]:
-    return state.write(lambda db: [_screening(x) for x in services.list_screenings(db, actor=who, code=code)])
+def list_screenings(
+    code: Code, request: Request, state: StateDep, who: PrincipalDep
+) -> list[s.ScreeningPublic]:
+    return state.write(
+        lambda db: _seen(
+            db,
+            who,
+            request,
+            code,
+            [_screening(x) for x in services.list_screenings(db, actor=who, code=code)],
+        )
+    )
 
 
 @router.post("/subjects/{code}/screenings", status_code=201, tags=["screenings"])
@@ -329,9 +357,17 @@ def review_verdict_change(
 
 
 @router.get("/subjects/{code}/board-decisions", tags=["board"])
-def list_decisions(code: Code, state: StateDep, who: PrincipalDep) -> list[s.BoardDecisionPublic]:
+def list_decisions(
+    code: Code, request: Request, state: StateDep, who: PrincipalDep
+) -> list[s.BoardDecisionPublic]:
     return state.write(
-        lambda db: [_decision(x) for x in services.list_board_decisions(db, actor=who, code=code)]
+        lambda db: _seen(
+            db,
+            who,
+            request,
+            code,
+            [_decision(x) for x in services.list_board_decisions(db, actor=who, code=code)],
+        )
     )
 
 
@@ -376,12 +412,20 @@ def register(
 
 
 @router.get("/subjects/{code}/registrations", tags=["registrations"])
-def list_registrations(code: Code, state: StateDep, who: PrincipalDep) -> list[s.RegistrationPublic]:
+def list_registrations(
+    code: Code, request: Request, state: StateDep, who: PrincipalDep
+) -> list[s.RegistrationPublic]:
     return state.write(
-        lambda db: [
-            s.RegistrationPublic.model_validate(x)
-            for x in services.list_registrations(db, actor=who, code=code)
-        ]
+        lambda db: _seen(
+            db,
+            who,
+            request,
+            code,
+            [
+                s.RegistrationPublic.model_validate(x)
+                for x in services.list_registrations(db, actor=who, code=code)
+            ],
+        )
     )
 
 

@@ -6,11 +6,12 @@ import json
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Path, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from ismart.api.deps import PrincipalDep, StateDep
+from ismart.api.reads import log_read
 from ismart.conduct.reports_io import escalation_chart, safety_csv
 from ismart.registry import conduct, dose_finding
 from ismart.registry.conduct_models import AdverseEventRow, Cycle, CycleDose, WaitingEntry
@@ -207,9 +208,11 @@ def post_waiting_list(
 
 
 @router.get("/subjects/{code}/cycles")
-def get_cycles(code: Code, state: StateDep, who: PrincipalDep) -> list[dict[str, Any]]:
-    with state.sessions() as db:
-        return [_cycle(c, d) for c, d in conduct.list_cycles(db, actor=who, code=code)]
+def get_cycles(code: Code, request: Request, state: StateDep, who: PrincipalDep) -> list[dict[str, Any]]:
+    with state.sessions.begin() as db:
+        shown = [_cycle(c, d) for c, d in conduct.list_cycles(db, actor=who, code=code)]
+        log_read(db, who, request, [code])
+        return shown
 
 
 @router.post("/subjects/{code}/cycles", status_code=201)
@@ -223,10 +226,14 @@ def post_cycle(code: Code, body: conduct.CycleInput, state: StateDep, who: Princ
 
 
 @router.get("/subjects/{code}/adverse-events")
-def get_adverse_events(code: Code, state: StateDep, who: PrincipalDep) -> list[dict[str, Any]]:
+def get_adverse_events(
+    code: Code, request: Request, state: StateDep, who: PrincipalDep
+) -> list[dict[str, Any]]:
     now = _now()
-    with state.sessions() as db:
-        return [_event(r, now) for r in conduct.list_adverse_events(db, actor=who, code=code)]
+    with state.sessions.begin() as db:
+        shown = [_event(r, now) for r in conduct.list_adverse_events(db, actor=who, code=code)]
+        log_read(db, who, request, [code])
+        return shown
 
 
 @router.post("/subjects/{code}/adverse-events", status_code=201)
@@ -285,11 +292,12 @@ def get_overdue(state: StateDep, who: PrincipalDep) -> list[dict[str, Any]]:
 
 
 @router.get("/subjects/{code}/dlt")
-def get_dlt(code: Code, state: StateDep, who: PrincipalDep) -> dict[str, Any]:
+def get_dlt(code: Code, request: Request, state: StateDep, who: PrincipalDep) -> dict[str, Any]:
     """The patient's DLT window, candidates, decision and evaluability today."""
     on = state.today()
-    with state.sessions() as db:
+    with state.sessions.begin() as db:
         ev = conduct.dlt_evaluation(db, actor=who, code=code, on=on)
+        log_read(db, who, request, [code])
         return {
             "subject": code,
             "window_end": None if ev.window_end is None else ev.window_end.isoformat(),

@@ -28,7 +28,7 @@ from ismart import dossier
 from ismart.errors import IsmartError, _one_line
 from ismart.http_status import status_for
 from ismart.medications import MedicationTable
-from ismart.registry import accounts, audit, services
+from ismart.registry import access_log, accounts, audit, services
 from ismart.registry.access import SITE_ROLES, Principal, Role
 from ismart.registry.errors import NotFound, RegistryError
 from ismart.registry.models import AuditEntry, Screening, Site, User
@@ -100,6 +100,13 @@ def _secure(request: Request) -> bool:
 
 def _set_cookie(response: Response, request: Request, name: str, value: str) -> None:
     response.set_cookie(name, value, httponly=True, samesite="strict", secure=_secure(request), path="/")
+
+
+def _seen(db: Session, ctx: Ctx, request: Request, codes: list[str]) -> None:
+    """Note in the access log that this page shows these subjects (one entry per page)."""
+    route = request.scope.get("route")
+    action = f"{request.method} {getattr(route, 'path', request.url.path)}"
+    access_log.record(db, actor=ctx.who, action=action, subjects=codes)
 
 
 class Ctx:
@@ -319,6 +326,7 @@ def _dashboard(
     def work(db: Session) -> dict[str, Any]:
         rows = views.subject_rows(db, actor=ctx.who)
         sites = {s.code: st for s, st in services.list_sites(db)}
+        _seen(db, ctx, ctx.request, [r.code for r in rows])
         return {
             "rows": rows,
             "statuses": sites.get(ctx.who.site_code or "", {}),
@@ -402,6 +410,7 @@ def subject_page(request: Request, code: str, msg: str | None = None) -> Respons
 
     def work(db: Session) -> dict[str, Any]:
         subject = services.get_subject(db, actor=ctx.who, code=code)
+        _seen(db, ctx, request, [code])
         latest = views.latest_screening(db, code)
         return {
             "subject": subject,
@@ -710,6 +719,7 @@ def _screening(ctx: Ctx, screening_id: int) -> tuple[Screening, dict[str, Any]]:
         if row is None:
             raise NotFound(f"screening {screening_id} not found")
         services.get_subject(db, actor=ctx.who, code=row.subject_code)  # site scoping: another site's is 404
+        _seen(db, ctx, ctx.request, [row.subject_code])
         return row
 
     row = ctx.write(work)
@@ -746,7 +756,13 @@ def board_queue(request: Request, msg: str | None = None) -> Response:
     ctx = current(request)
     if ctx.who.role not in (Role.tumour_board, Role.trial_office, Role.monitor):
         raise PageError(403, "Only the tumour board and the trial office see the board queue.")
-    rows = ctx.write(lambda db: views.subject_rows(db, actor=ctx.who))
+
+    def work(db: Session) -> list[views.SubjectRow]:
+        found = views.subject_rows(db, actor=ctx.who)
+        _seen(db, ctx, request, [r.code for r in found])
+        return found
+
+    rows = ctx.write(work)
     queue = []
     for row in rows:
         if row.state != "screened" or row.summary is None:
@@ -771,6 +787,7 @@ def triage_page(request: Request, code: str) -> Response:
     def work(db: Session) -> tuple[Any, Any]:
         subject = services.get_subject(db, actor=ctx.who, code=code)
         versions = services.list_dossiers(db, actor=ctx.who, code=code)
+        _seen(db, ctx, request, [code])
         return subject, versions[-1] if versions else None
 
     subject, latest = ctx.write(work)
@@ -889,6 +906,7 @@ def calendar_page(request: Request, code: str) -> Response:
         subject = services.get_subject(db, actor=ctx.who, code=code)
         regs = services.list_registrations(db, actor=ctx.who, code=code)
         versions = services.list_dossiers(db, actor=ctx.who, code=code)
+        _seen(db, ctx, request, [code])
         return subject, regs[0] if regs else None, versions[-1] if versions else None
 
     subject, reg, latest = ctx.write(work)
