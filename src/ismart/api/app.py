@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -97,6 +98,27 @@ def worker_app() -> FastAPI:
     return create_app(state=AppState(settings=settings, sessions=open_registry(settings, prepare=False)))
 
 
+def _signed_in(settings: Settings) -> Callable[[dict[bytes, bytes]], bool]:
+    """A valid bearer token or web session (signature and expiry only): may send a large upload."""
+    from ismart.registry.security import read_token
+    from ismart.web import has_session
+
+    secret = settings.signing_key()
+
+    def check(headers: dict[bytes, bytes]) -> bool:
+        authorization = headers.get(b"authorization", b"").decode("latin-1")
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() == "bearer" and token:
+            try:
+                read_token(token=token.strip(), secret=secret)
+            except RegistryError:
+                return False
+            return True
+        return has_session(headers.get(b"cookie", b"").decode("latin-1"), secret)
+
+    return check
+
+
 def create_app(*, settings: Settings | None = None, state: AppState | None = None) -> FastAPI:
     if state is None:
         state = prepare_registry(settings or load_settings())
@@ -118,6 +140,11 @@ def create_app(*, settings: Settings | None = None, state: AppState | None = Non
     from ismart.web import mount as mount_web  # the web pages (issue 13): after the API's handlers
 
     mount_web(app)
-    app.add_middleware(BodyLimit, max_body=state.settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimit,
+        max_body=state.settings.max_body_bytes,
+        max_upload=state.settings.max_upload_bytes,
+        signed_in=_signed_in(state.settings),
+    )
     app.add_middleware(SecurityHeaders)  # outermost: also on the limit's own refusals
     return app

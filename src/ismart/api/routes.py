@@ -284,7 +284,13 @@ def add_dossier(code: Code, body: s.DossierCreate, state: StateDep, who: Princip
     return state.write(
         lambda db: _dossier(
             services.add_dossier(
-                db, actor=who, code=code, data=body.data, reason=body.reason, as_of=state.today()
+                db,
+                actor=who,
+                code=code,
+                data=body.data,
+                reason=body.reason,
+                as_of=state.today(),
+                pseudonym_pattern=state.settings.pseudonym_pattern,
             )
         )
     )

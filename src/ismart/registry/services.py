@@ -16,7 +16,7 @@ from ismart.application.screening import ScreeningRequest, read_dossier, run_scr
 from ismart.countries import country_codes
 from ismart.protocol import load_protocol
 from ismart.protocol.model import Protocol, SubProtocol
-from ismart.registry import audit
+from ismart.registry import audit, pseudonyms
 from ismart.registry.access import SITE_ROLES, Principal, Role, check_site, require
 from ismart.registry.accounts import create_user as create_user  # kept here for existing callers
 from ismart.registry.errors import Conflict, Invalid, NotFound
@@ -227,10 +227,21 @@ def _latest_dossier(session: Session, code: str) -> DossierVersion | None:
 
 
 def add_dossier(
-    session: Session, *, actor: Principal, code: str, data: dict[str, Any], reason: str | None, as_of: date
+    session: Session,
+    *,
+    actor: Principal,
+    code: str,
+    data: dict[str, Any],
+    reason: str | None,
+    as_of: date,
+    pseudonym_pattern: str = pseudonyms.DEFAULT_PATTERN,
 ) -> DossierVersion:
     require(actor, Role.site_staff, Role.site_investigator, Role.trial_office)
     subject = get_subject(session, actor=actor, code=code, lock=True)
+    patient = data.get("patient")
+    pseudonyms.check_patient_id(
+        patient.get("id") if isinstance(patient, dict) else None, subject=code, pattern=pseudonym_pattern
+    )
     record = read_dossier(data, as_of=as_of)
     if record.patient.id is not None and record.patient.id != subject.code:  # issue 9
         raise Invalid(f"patient.id: {record.patient.id!r} does not match subject {subject.code}")

@@ -490,7 +490,15 @@ async def _store_and_screen(ctx: Ctx, code: str, data: dict[str, Any], reason: s
     today = ctx.state.today()
 
     def work(db: Session) -> Screening:
-        services.add_dossier(db, actor=ctx.who, code=code, data=data, reason=reason, as_of=today)
+        services.add_dossier(
+            db,
+            actor=ctx.who,
+            code=code,
+            data=data,
+            reason=reason,
+            as_of=today,
+            pseudonym_pattern=ctx.state.settings.pseudonym_pattern,
+        )
         return services.screen_subject(db, actor=ctx.who, code=code, as_of=today)
 
     row = ctx.write(work)
@@ -1169,6 +1177,22 @@ def patterns(request: Request) -> Response:
 
 def _is_page(request: Request) -> bool:
     return request.url.path == "/" or request.url.path.startswith(f"{PREFIX}/")
+
+
+def has_session(cookie_header: str | None, secret: str) -> bool:
+    """Whether a Cookie header holds a signed, not idle session (no database): for the upload limit."""
+    from http.cookies import CookieError, SimpleCookie
+
+    try:
+        cookies = SimpleCookie(cookie_header or "")
+    except CookieError:
+        return False
+    morsel = cookies.get(ws.COOKIE)
+    try:
+        ws.decode(morsel.value if morsel else None, secret=secret, idle_minutes=_idle_minutes())
+    except ws.SessionEnded:
+        return False
+    return True
 
 
 def mount(app: FastAPI) -> None:
