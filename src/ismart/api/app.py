@@ -92,6 +92,9 @@ def prepare_registry(settings: Settings) -> AppState:
 
 def worker_app() -> FastAPI:
     """The app of one server worker process; the parent prepared the database (uvicorn factory)."""
+    from ismart.api.lifeline import bind_to_parent
+
+    bind_to_parent()  # a worker ends when the supervisor does, even if it is SIGKILLed
     settings = load_settings()
     settings.signing_key()
     warm_up()
