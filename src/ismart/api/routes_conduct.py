@@ -15,6 +15,7 @@ from ismart.api.reads import log_read
 from ismart.conduct.reports_io import escalation_chart, safety_csv
 from ismart.registry import conduct, dose_finding
 from ismart.registry.conduct_models import AdverseEventRow, Cycle, CycleDose, WaitingEntry
+from ismart.registry.fields import Name
 from ismart.treatment.adverse_events import Attribution
 
 router = APIRouter(tags=["conduct"])
@@ -55,7 +56,7 @@ class DltDecisionCreate(_Body):
 
 
 class AttributionConfirmation(_Body):
-    attribution: dict[str, Attribution] | None = Field(default=None, max_length=20)
+    attribution: dict[Name, Attribution] | None = Field(default=None, max_length=20)
 
 
 def _now() -> datetime:
