@@ -16,7 +16,7 @@ import signal
 import threading
 import time
 
-__all__ = ["bind_to_parent"]
+__all__ = ["bind_to_parent", "mark_supervisor"]
 
 _PR_SET_PDEATHSIG = 1
 POLL_SECONDS = 1.0
@@ -37,9 +37,19 @@ def _watch(parent: int) -> None:
             os._exit(0)  # the supervisor is gone: nothing left to hand answers back to
 
 
+ENV = "ISMART_SERVE_PID"  # set by `ismart serve` before it starts workers
+
+
+def mark_supervisor() -> None:
+    """Call in the serving process before it starts workers: they inherit its pid."""
+    os.environ[ENV] = str(os.getpid())
+
+
 def bind_to_parent() -> None:
-    """Call once in each worker process, before serving."""
-    parent = os.getppid()
+    """Call once in each worker process, before serving. The parent's pid comes from the
+    environment, so that a parent killed while the worker was still starting is noticed too."""
+    expected = os.environ.get(ENV, "")
+    parent = int(expected) if expected.isdigit() else os.getppid()
     _death_signal()
     if os.getppid() != parent:  # the parent died before the signal was set
         os._exit(0)

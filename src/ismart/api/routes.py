@@ -241,11 +241,9 @@ def list_subjects(request: Request, state: StateDep, who: PrincipalDep) -> list[
 
 @router.post("/subjects", status_code=201, tags=["subjects"])
 def create_subject(body: s.SubjectCreate, state: StateDep, who: PrincipalDep) -> s.SubjectPublic:
-    return state.write(
-        lambda db: s.SubjectPublic.model_validate(
-            services.create_subject(db, actor=who, site_code=body.site_code)
-        )
-    )
+    # the answer is shaped after the commit: the audit chain's lock is held no longer than needed
+    subject = state.write(lambda db: services.create_subject(db, actor=who, site_code=body.site_code))
+    return s.SubjectPublic.model_validate(subject)
 
 
 @router.get("/subjects/{code}", tags=["subjects"])
@@ -281,19 +279,18 @@ def list_dossiers(code: Code, request: Request, state: StateDep, who: PrincipalD
 
 @router.post("/subjects/{code}/dossiers", status_code=201, tags=["dossiers"])
 def add_dossier(code: Code, body: s.DossierCreate, state: StateDep, who: PrincipalDep) -> s.DossierPublic:
-    return state.write(
-        lambda db: _dossier(
-            services.add_dossier(
-                db,
-                actor=who,
-                code=code,
-                data=body.data,
-                reason=body.reason,
-                as_of=state.today(),
-                pseudonym_pattern=state.settings.pseudonym_pattern,
-            )
+    row = state.write(
+        lambda db: services.add_dossier(
+            db,
+            actor=who,
+            code=code,
+            data=body.data,
+            reason=body.reason,
+            as_of=state.today(),
+            pseudonym_pattern=state.settings.pseudonym_pattern,
         )
     )
+    return _dossier(row)  # after the commit, out of the audit chain's lock
 
 
 @router.get("/subjects/{code}/screenings", tags=["screenings"])
@@ -313,9 +310,8 @@ def list_screenings(
 
 @router.post("/subjects/{code}/screenings", status_code=201, tags=["screenings"])
 def add_screening(code: Code, state: StateDep, who: PrincipalDep) -> s.ScreeningPublic:
-    return state.write(
-        lambda db: _screening(services.screen_subject(db, actor=who, code=code, as_of=state.today()))
-    )
+    row = state.write(lambda db: services.screen_subject(db, actor=who, code=code, as_of=state.today()))
+    return _screening(row)  # after the commit, out of the audit chain's lock
 
 
 @router.post("/screenings/rescreen", tags=["screenings"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import unicodedata
 from dataclasses import dataclass
@@ -263,11 +264,21 @@ def add_dossier(
         action="dossier.add",
         entity="dossier",
         entity_id=code,
-        before=None if previous is None else {"version": previous.version, "data": json.loads(previous.data)},
-        after={"version": version.version, "data": data},
+        before=None if previous is None else _dossier_ref(previous),
+        after=_dossier_ref(version),
         reason=reason,
     )
     return version
+
+
+def _dossier_ref(row: DossierVersion) -> dict[str, Any]:
+    """What the audit row keeps of a dossier: a reference and the hash of the stored text, never
+    the clinical content itself (monitors read the audit trail; issue 11)."""
+    return {
+        "version": row.version,
+        "dossier_id": row.id,
+        "sha256": hashlib.sha256(row.data.encode()).hexdigest(),
+    }
 
 
 def list_dossiers(session: Session, *, actor: Principal, code: str) -> list[DossierVersion]:
