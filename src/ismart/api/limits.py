@@ -9,6 +9,8 @@ import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from ismart.api import uploads
+
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -97,8 +99,6 @@ class BodyLimit:
         self.signed_in = signed_in
 
     def _limit(self, scope: Scope, headers: dict[bytes, bytes]) -> tuple[int, bool]:
-        from ismart.api import uploads
-
         if self.max_upload is None or self.signed_in is None or not uploads.is_upload(str(scope["path"])):
             return self.max_body, False
         if not self.signed_in(headers):
@@ -151,8 +151,6 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
     async def _upload(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
-        from ismart.api import uploads
-
         try:
             body = await uploads.spool(receive, limit)
         except uploads.TooLarge:

@@ -13,12 +13,10 @@ from __future__ import annotations
 
 import re
 import tempfile
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, MutableMapping
 from typing import IO, Any
 
 from fastapi import Request
-
-from ismart.api.limits import Message, Receive
 
 __all__ = ["UPLOAD_ROUTES", "Spooled", "body_file", "is_upload", "spool"]
 
@@ -29,6 +27,8 @@ UPLOAD_ROUTES = (
 IN_MEMORY = 256 * 1024  # bytes kept in memory before the temporary file goes to disk
 CHUNK = 64 * 1024
 SCOPE_KEY = "ismart.upload"
+Message = MutableMapping[str, Any]  # as in ismart.api.limits (which imports this module)
+Receive = Callable[[], Awaitable[Message]]
 
 Credentials = Callable[[dict[bytes, bytes]], bool]
 
