@@ -145,3 +145,14 @@ def test_the_cli_lists_the_log_for_the_trial_office(tmp_path: Path, monkeypatch:
     assert [line.split(",")[2:] for line in lines[1:]] == [
         ["ann", "site_staff", "GET /subjects", "SE-STO-0001 SE-STO-0002"]
     ]
+
+
+def test_conduct_lists_of_subjects_are_logged(registry: Registry) -> None:
+    headers = add_users(registry)
+    client = registry.client()
+    assert client.get("/adverse-events/overdue", headers=headers["office"]).status_code == 200
+    assert client.get("/subprotocols/B/waiting-list", headers=headers["office"]).status_code == 200
+    assert [(e.action, e.count) for e in _entries(registry)] == [
+        ("GET /adverse-events/overdue", 0),
+        ("GET /subprotocols/{sp_id}/waiting-list", 0),
+    ]

@@ -190,9 +190,13 @@ def post_dose_level(code: Code, body: LevelAssignment, state: StateDep, who: Pri
 
 
 @router.get("/subprotocols/{sp_id}/waiting-list")
-def get_waiting_list(sp_id: SubId, state: StateDep, who: PrincipalDep) -> list[dict[str, Any]]:
-    with state.sessions() as db:
-        return [_waiting(r) for r in conduct.waiting_list(db, actor=who, subprotocol=sp_id)]
+def get_waiting_list(
+    sp_id: SubId, request: Request, state: StateDep, who: PrincipalDep
+) -> list[dict[str, Any]]:
+    with state.sessions.begin() as db:
+        shown = [_waiting(r) for r in conduct.waiting_list(db, actor=who, subprotocol=sp_id)]
+        log_read(db, who, request, [w["subject"] for w in shown])
+        return shown
 
 
 @router.post("/subprotocols/{sp_id}/waiting-list", status_code=201)
@@ -275,11 +279,11 @@ def post_reporting(
 
 
 @router.get("/adverse-events/overdue")
-def get_overdue(state: StateDep, who: PrincipalDep) -> list[dict[str, Any]]:
+def get_overdue(request: Request, state: StateDep, who: PrincipalDep) -> list[dict[str, Any]]:
     """SAE and SUSAR clocks that are overdue, late, or wait for the sponsor's assessment."""
     now = _now()
-    with state.sessions() as db:
-        return [
+    with state.sessions.begin() as db:
+        shown: list[dict[str, Any]] = [
             {
                 "subject": row.subject_code,
                 "event": row.id,
@@ -290,6 +294,8 @@ def get_overdue(state: StateDep, who: PrincipalDep) -> list[dict[str, Any]]:
             }
             for row, c in conduct.overdue_clocks(db, actor=who, now=now)
         ]
+        log_read(db, who, request, [str(o["subject"]) for o in shown])
+        return shown
 
 
 @router.get("/subjects/{code}/dlt")
