@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -12,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ismart.api.deps import AppState, utc_today
 from ismart.api.limits import BodyLimit, SecurityHeaders
+from ismart.api.reads import router as reads_router
 from ismart.api.routes import router
 from ismart.api.routes_conduct import router as conduct_router
 from ismart.api.routes_exchange import router as exchange_router
@@ -91,11 +93,35 @@ def prepare_registry(settings: Settings) -> AppState:
 
 def worker_app() -> FastAPI:
     """The app of one server worker process; the parent prepared the database (uvicorn factory)."""
+    from ismart.api.lifeline import bind_to_parent
+
+    bind_to_parent()  # a worker ends when the supervisor does, even if it is SIGKILLed
     settings = load_settings()
     settings.signing_key()
     state = AppState(settings=settings, sessions=open_registry(settings, prepare=False))
     warm_up(state)
     return create_app(state=state)
+
+
+def _signed_in(settings: Settings) -> Callable[[dict[bytes, bytes]], bool]:
+    """A valid bearer token or web session (signature and expiry only): may send a large upload."""
+    from ismart.registry.security import read_token
+    from ismart.web import has_session
+
+    secret = settings.signing_key()
+
+    def check(headers: dict[bytes, bytes]) -> bool:
+        authorization = headers.get(b"authorization", b"").decode("latin-1")
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() == "bearer" and token:
+            try:
+                read_token(token=token.strip(), secret=secret)
+            except RegistryError:
+                return False
+            return True
+        return has_session(headers.get(b"cookie", b"").decode("latin-1"), secret)
+
+    return check
 
 
 def create_app(*, settings: Settings | None = None, state: AppState | None = None) -> FastAPI:
@@ -108,6 +134,7 @@ def create_app(*, settings: Settings | None = None, state: AppState | None = Non
     app.include_router(response_router)  # efficacy stage (issue 15)
     app.include_router(conduct_router)  # trial conduct (issue 14)
     app.include_router(exchange_router)
+    app.include_router(reads_router)  # the access log (issue 11)
     app.add_exception_handler(RegistryError, _registry_error)
     app.add_exception_handler(InputError, _dossier_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
@@ -118,6 +145,11 @@ def create_app(*, settings: Settings | None = None, state: AppState | None = Non
     from ismart.web import mount as mount_web  # the web pages (issue 13): after the API's handlers
 
     mount_web(app)
-    app.add_middleware(BodyLimit, max_body=state.settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimit,
+        max_body=state.settings.max_body_bytes,
+        max_upload=state.settings.max_upload_bytes,
+        signed_in=_signed_in(state.settings),
+    )
     app.add_middleware(SecurityHeaders)  # outermost: also on the limit's own refusals
     return app

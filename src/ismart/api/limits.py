@@ -10,6 +10,7 @@ import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from ismart.api import uploads
 from ismart.jsonkeys import DuplicateKeyError, unique_keys
 
 Scope = MutableMapping[str, Any]
@@ -87,21 +88,42 @@ async def _answer(send: Send, status: int, detail: str) -> None:
 
 class BodyLimit:
     """ASGI middleware: 413 for a body over the limit (by Content-Length or while it streams in),
-    422 for JSON the registry refuses, before routing, authentication or the database."""
+    422 for JSON the registry refuses, before routing, authentication or the database. Upload
+    routes with a valid credential get max_upload instead, streamed to a temporary file
+    (ismart.api.uploads)."""
 
-    def __init__(self, app: ASGIApp, max_body: int = DEFAULT_MAX_BODY) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_body: int = DEFAULT_MAX_BODY,
+        max_upload: int | None = None,
+        signed_in: Callable[[dict[bytes, bytes]], bool] | None = None,
+    ) -> None:
         self.app = app
         self.max_body = max_body
+        self.max_upload = max_upload
+        self.signed_in = signed_in
+
+    def _limit(self, scope: Scope, headers: dict[bytes, bytes]) -> tuple[int, bool]:
+        if self.max_upload is None or self.signed_in is None or not uploads.is_upload(str(scope["path"])):
+            return self.max_body, False
+        if not self.signed_in(headers):
+            return self.max_body, False
+        return self.max_upload, True
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers") or [])
+        limit, upload = self._limit(scope, headers)
         declared = headers.get(b"content-length")
-        too_big = f"request body larger than {self.max_body} bytes"
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_body):
+        too_big = f"request body larger than {limit} bytes"
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
             await _answer(send, 413, too_big)
+            return
+        if upload:
+            await self._upload(scope, receive, send, limit)
             return
         chunks: list[bytes] = []
         size, more = 0, True
@@ -133,6 +155,20 @@ class BodyLimit:
             return await receive()
 
         await self.app(scope, replay, send)
+
+    async def _upload(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        try:
+            body = await uploads.spool(receive, limit)
+        except uploads.TooLarge:
+            await _answer(send, 413, f"request body larger than {limit} bytes")
+            return
+        if body is None:
+            return
+        try:
+            scope[uploads.SCOPE_KEY] = body
+            await self.app(scope, uploads.replay(body, receive), send)
+        finally:
+            body.close()
 
 
 SECURITY_HEADERS = [

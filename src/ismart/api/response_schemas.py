@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ismart.api.schemas import _Create
+from ismart.registry.fields import PlausibleDate
 
 OffReason = Literal["progression", "toxicity", "hsct", "consent_withdrawn", "death", "investigator_decision"]
 FollowUp = Literal["in_follow_up", "lost_to_follow_up", "dead", "completed"]
@@ -46,7 +47,7 @@ class LymphomaIn(_Create):
 
 class ResponseCreate(_Create):
     cycle: int = Field(ge=1, le=3)
-    assessed_on: date
+    assessed_on: PlausibleDate
     leukaemia: LeukaemiaIn | None = None
     lymphoma: LymphomaIn | None = None
 
@@ -82,18 +83,18 @@ class ResponsesPublic(BaseModel):
 
 
 class OffCreate(_Create):
-    on: date
+    on: PlausibleDate
     reason: OffReason
     note: str | None = Field(None, max_length=2000)
 
 
 class OutcomeUpdate(_Create):
-    c1d1: date | None = None
+    c1d1: PlausibleDate | None = None
     follow_up_status: FollowUp | None = None
-    last_contact_on: date | None = None
-    hsct_on: date | None = None
-    death_on: date | None = None
-    first_event_on: date | None = None
+    last_contact_on: PlausibleDate | None = None
+    hsct_on: PlausibleDate | None = None
+    death_on: PlausibleDate | None = None
+    first_event_on: PlausibleDate | None = None
     first_event_kind: EventKind | None = None
     note: str | None = Field(None, max_length=2000)
     reason: str | None = Field(None, max_length=500)
@@ -122,7 +123,7 @@ class OutcomePublic(BaseModel):
 
 class Rp2dCreate(_Create):
     dose_level: int = Field(ge=-5, le=10)
-    declared_on: date
+    declared_on: PlausibleDate
 
 
 class Rp2dPublic(BaseModel):

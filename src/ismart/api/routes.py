@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Path, Query, Request
 from sqlalchemy import select
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from ismart.api import schemas as s
 from ismart.api.deps import AnyPrincipalDep, PrincipalDep, StateDep
+from ismart.api.reads import log_read
 from ismart.application.screening import ScreeningRequest, run_screening, to_contract
 from ismart.registry import (
     accounts,
@@ -24,13 +25,14 @@ from ismart.registry import (
     subjects,
     verdict_changes,
 )
-from ismart.registry.access import Role, require
+from ismart.registry.access import Principal, Role, require
 from ismart.registry.context import in_force
 from ismart.registry.errors import Unauthorized
 from ismart.registry.models import AuditEntry, BoardDecision, DossierVersion, Screening
 from ismart.registry.security import issue_token
 
 router = APIRouter()
+T = TypeVar("T")
 Code = Annotated[str, Path(pattern=r"^[A-Z]{2}-[A-Z0-9]{1,5}-[0-9]{4,6}$", max_length=32)]
 UserName = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.@-]+$", min_length=1, max_length=64)]
 SiteCode = Annotated[str, Path(pattern=r"^[A-Z]{2}-[A-Z0-9]{1,5}$", max_length=16)]
@@ -64,6 +66,12 @@ def _decision(row: BoardDecision) -> s.BoardDecisionPublic:
         non_referral_reason=row.non_referral_reason,
         created_at=row.created_at,
     )
+
+
+def _seen(db: Session, who: Principal, request: Request, code: str, shown: T) -> T:
+    """Note the read of one subject's records (after the service let the caller see them)."""
+    log_read(db, who, request, [code])
+    return shown
 
 
 @router.post("/token", tags=["auth"])
@@ -233,26 +241,30 @@ def set_site_status(
 
 
 @router.get("/subjects", tags=["subjects"])
-def list_subjects(state: StateDep, who: PrincipalDep) -> list[s.SubjectPublic]:
-    return state.write(
-        lambda db: [s.SubjectPublic.model_validate(x) for x in subjects.list_subjects(db, actor=who)]
-    )
+def list_subjects(request: Request, state: StateDep, who: PrincipalDep) -> list[s.SubjectPublic]:
+    def work(db: Session) -> list[s.SubjectPublic]:
+        shown = [s.SubjectPublic.model_validate(x) for x in subjects.list_subjects(db, actor=who)]
+        log_read(db, who, request, [x.code for x in shown])
+        return shown
+
+    return state.write(work)
 
 
 @router.post("/subjects", status_code=201, tags=["subjects"])
 def create_subject(body: s.SubjectCreate, state: StateDep, who: PrincipalDep) -> s.SubjectPublic:
-    return state.write(
-        lambda db: s.SubjectPublic.model_validate(
-            subjects.create_subject(db, actor=who, site_code=body.site_code)
-        )
-    )
+    # the answer is shaped after the commit: the audit chain's lock is held no longer than needed
+    subject = state.write(lambda db: subjects.create_subject(db, actor=who, site_code=body.site_code))
+    return s.SubjectPublic.model_validate(subject)
 
 
 @router.get("/subjects/{code}", tags=["subjects"])
-def get_subject(code: Code, state: StateDep, who: PrincipalDep) -> s.SubjectPublic:
-    return state.write(
-        lambda db: s.SubjectPublic.model_validate(subjects.get_subject(db, actor=who, code=code))
-    )
+def get_subject(code: Code, request: Request, state: StateDep, who: PrincipalDep) -> s.SubjectPublic:
+    def work(db: Session) -> s.SubjectPublic:
+        shown = s.SubjectPublic.model_validate(subjects.get_subject(db, actor=who, code=code))
+        log_read(db, who, request, [code])
+        return shown
+
+    return state.write(work)
 
 
 @router.post("/subjects/{code}/transitions", tags=["subjects"])
@@ -268,33 +280,49 @@ def transition(code: Code, body: s.TransitionCreate, state: StateDep, who: Princ
 
 
 @router.get("/subjects/{code}/dossiers", tags=["dossiers"])
-def list_dossiers(code: Code, state: StateDep, who: PrincipalDep) -> list[s.DossierPublic]:
-    return state.write(lambda db: [_dossier(x) for x in dossiers.list_dossiers(db, actor=who, code=code)])
-
-
-@router.post("/subjects/{code}/dossiers", status_code=201, tags=["dossiers"])
-def add_dossier(code: Code, body: s.DossierCreate, state: StateDep, who: PrincipalDep) -> s.DossierPublic:
+def list_dossiers(code: Code, request: Request, state: StateDep, who: PrincipalDep) -> list[s.DossierPublic]:
     return state.write(
-        lambda db: _dossier(
-            dossiers.add_dossier(
-                db, actor=who, code=code, data=body.data, reason=body.reason, as_of=state.today()
-            )
+        lambda db: _seen(
+            db, who, request, code, [_dossier(x) for x in dossiers.list_dossiers(db, actor=who, code=code)]
         )
     )
 
 
+@router.post("/subjects/{code}/dossiers", status_code=201, tags=["dossiers"])
+def add_dossier(code: Code, body: s.DossierCreate, state: StateDep, who: PrincipalDep) -> s.DossierPublic:
+    row = state.write(
+        lambda db: dossiers.add_dossier(
+            db,
+            actor=who,
+            code=code,
+            data=body.data,
+            reason=body.reason,
+            as_of=state.today(),
+            pseudonym_pattern=state.settings.pseudonym_pattern,
+        )
+    )
+    return _dossier(row)  # after the commit, out of the audit chain's lock
+
+
 @router.get("/subjects/{code}/screenings", tags=["screenings"])
-def list_screenings(code: Code, state: StateDep, who: PrincipalDep) -> list[s.ScreeningPublic]:
+def list_screenings(
+    code: Code, request: Request, state: StateDep, who: PrincipalDep
+) -> list[s.ScreeningPublic]:
     return state.write(
-        lambda db: [_screening(x) for x in screenings.list_screenings(db, actor=who, code=code)]
+        lambda db: _seen(
+            db,
+            who,
+            request,
+            code,
+            [_screening(x) for x in screenings.list_screenings(db, actor=who, code=code)],
+        )
     )
 
 
 @router.post("/subjects/{code}/screenings", status_code=201, tags=["screenings"])
 def add_screening(code: Code, state: StateDep, who: PrincipalDep) -> s.ScreeningPublic:
-    return state.write(
-        lambda db: _screening(screenings.screen_subject(db, actor=who, code=code, as_of=state.today()))
-    )
+    row = state.write(lambda db: screenings.screen_subject(db, actor=who, code=code, as_of=state.today()))
+    return _screening(row)  # after the commit, out of the audit chain's lock
 
 
 @router.post("/screenings/rescreen", tags=["screenings"])
@@ -342,9 +370,17 @@ def review_verdict_change(
 
 
 @router.get("/subjects/{code}/board-decisions", tags=["board"])
-def list_decisions(code: Code, state: StateDep, who: PrincipalDep) -> list[s.BoardDecisionPublic]:
+def list_decisions(
+    code: Code, request: Request, state: StateDep, who: PrincipalDep
+) -> list[s.BoardDecisionPublic]:
     return state.write(
-        lambda db: [_decision(x) for x in board.list_board_decisions(db, actor=who, code=code)]
+        lambda db: _seen(
+            db,
+            who,
+            request,
+            code,
+            [_decision(x) for x in board.list_board_decisions(db, actor=who, code=code)],
+        )
     )
 
 
@@ -389,12 +425,20 @@ def register(
 
 
 @router.get("/subjects/{code}/registrations", tags=["registrations"])
-def list_registrations(code: Code, state: StateDep, who: PrincipalDep) -> list[s.RegistrationPublic]:
+def list_registrations(
+    code: Code, request: Request, state: StateDep, who: PrincipalDep
+) -> list[s.RegistrationPublic]:
     return state.write(
-        lambda db: [
-            s.RegistrationPublic.model_validate(x)
-            for x in registrations.list_registrations(db, actor=who, code=code)
-        ]
+        lambda db: _seen(
+            db,
+            who,
+            request,
+            code,
+            [
+                s.RegistrationPublic.model_validate(x)
+                for x in registrations.list_registrations(db, actor=who, code=code)
+            ],
+        )
     )
 
 

@@ -6,14 +6,16 @@ import json
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Path, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from ismart.api.deps import PrincipalDep, StateDep
+from ismart.api.reads import log_read
 from ismart.conduct.reports_io import escalation_chart, safety_csv
 from ismart.registry import conduct, dose_finding
 from ismart.registry.conduct_models import AdverseEventRow, Cycle, CycleDose, WaitingEntry
+from ismart.registry.fields import Name
 from ismart.treatment.adverse_events import Attribution
 
 router = APIRouter(tags=["conduct"])
@@ -54,7 +56,7 @@ class DltDecisionCreate(_Body):
 
 
 class AttributionConfirmation(_Body):
-    attribution: dict[str, Attribution] | None = Field(default=None, max_length=20)
+    attribution: dict[Name, Attribution] | None = Field(default=None, max_length=20)
 
 
 def _now() -> datetime:
@@ -188,9 +190,13 @@ def post_dose_level(code: Code, body: LevelAssignment, state: StateDep, who: Pri
 
 
 @router.get("/subprotocols/{sp_id}/waiting-list")
-def get_waiting_list(sp_id: SubId, state: StateDep, who: PrincipalDep) -> list[dict[str, Any]]:
-    with state.sessions() as db:
-        return [_waiting(r) for r in conduct.waiting_list(db, actor=who, subprotocol=sp_id)]
+def get_waiting_list(
+    sp_id: SubId, request: Request, state: StateDep, who: PrincipalDep
+) -> list[dict[str, Any]]:
+    with state.sessions.begin() as db:
+        shown = [_waiting(r) for r in conduct.waiting_list(db, actor=who, subprotocol=sp_id)]
+        log_read(db, who, request, [w["subject"] for w in shown])
+        return shown
 
 
 @router.post("/subprotocols/{sp_id}/waiting-list", status_code=201)
@@ -207,9 +213,11 @@ def post_waiting_list(
 
 
 @router.get("/subjects/{code}/cycles")
-def get_cycles(code: Code, state: StateDep, who: PrincipalDep) -> list[dict[str, Any]]:
-    with state.sessions() as db:
-        return [_cycle(c, d) for c, d in conduct.list_cycles(db, actor=who, code=code)]
+def get_cycles(code: Code, request: Request, state: StateDep, who: PrincipalDep) -> list[dict[str, Any]]:
+    with state.sessions.begin() as db:
+        shown = [_cycle(c, d) for c, d in conduct.list_cycles(db, actor=who, code=code)]
+        log_read(db, who, request, [code])
+        return shown
 
 
 @router.post("/subjects/{code}/cycles", status_code=201)
@@ -223,10 +231,14 @@ def post_cycle(code: Code, body: conduct.CycleInput, state: StateDep, who: Princ
 
 
 @router.get("/subjects/{code}/adverse-events")
-def get_adverse_events(code: Code, state: StateDep, who: PrincipalDep) -> list[dict[str, Any]]:
+def get_adverse_events(
+    code: Code, request: Request, state: StateDep, who: PrincipalDep
+) -> list[dict[str, Any]]:
     now = _now()
-    with state.sessions() as db:
-        return [_event(r, now) for r in conduct.list_adverse_events(db, actor=who, code=code)]
+    with state.sessions.begin() as db:
+        shown = [_event(r, now) for r in conduct.list_adverse_events(db, actor=who, code=code)]
+        log_read(db, who, request, [code])
+        return shown
 
 
 @router.post("/subjects/{code}/adverse-events", status_code=201)
@@ -267,11 +279,11 @@ def post_reporting(
 
 
 @router.get("/adverse-events/overdue")
-def get_overdue(state: StateDep, who: PrincipalDep) -> list[dict[str, Any]]:
+def get_overdue(request: Request, state: StateDep, who: PrincipalDep) -> list[dict[str, Any]]:
     """SAE and SUSAR clocks that are overdue, late, or wait for the sponsor's assessment."""
     now = _now()
-    with state.sessions() as db:
-        return [
+    with state.sessions.begin() as db:
+        shown: list[dict[str, Any]] = [
             {
                 "subject": row.subject_code,
                 "event": row.id,
@@ -282,14 +294,17 @@ def get_overdue(state: StateDep, who: PrincipalDep) -> list[dict[str, Any]]:
             }
             for row, c in conduct.overdue_clocks(db, actor=who, now=now)
         ]
+        log_read(db, who, request, [str(o["subject"]) for o in shown])
+        return shown
 
 
 @router.get("/subjects/{code}/dlt")
-def get_dlt(code: Code, state: StateDep, who: PrincipalDep) -> dict[str, Any]:
+def get_dlt(code: Code, request: Request, state: StateDep, who: PrincipalDep) -> dict[str, Any]:
     """The patient's DLT window, candidates, decision and evaluability today."""
     on = state.today()
-    with state.sessions() as db:
+    with state.sessions.begin() as db:
         ev = conduct.dlt_evaluation(db, actor=who, code=code, on=on)
+        log_read(db, who, request, [code])
         return {
             "subject": code,
             "window_end": None if ev.window_end is None else ev.window_end.isoformat(),

@@ -6,16 +6,18 @@ from __future__ import annotations
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from sqlalchemy.orm import Session
 
 from ismart.api import response_schemas as s
 from ismart.api.deps import PrincipalDep, StateDep
+from ismart.api.reads import log_read
 from ismart.registry import responses as svc
 from ismart.registry.errors import Invalid
 from ismart.registry.response_models import ResponseAssessment, SubjectOutcome
 from ismart.response import Best, Disease
 from ismart.response.efficacy import EfficacyReport, EfficacyState
+from ismart.response.gates import GateDecision
 
 router = APIRouter()
 Code = Annotated[str, Path(pattern=r"^[A-Z]{2}-[A-Z0-9]{1,5}-[0-9]{4,6}$", max_length=32)]
@@ -63,9 +65,10 @@ def _outcome(row: SubjectOutcome | None, code: str) -> s.OutcomePublic:
 
 
 @router.get("/subjects/{code}/responses", tags=["responses"])
-def list_responses(code: Code, state: StateDep, who: PrincipalDep) -> s.ResponsesPublic:
+def list_responses(code: Code, request: Request, state: StateDep, who: PrincipalDep) -> s.ResponsesPublic:
     def work(db: Session) -> s.ResponsesPublic:
         rows = svc.list_responses(db, actor=who, code=code)
+        log_read(db, who, request, [code])
         return s.ResponsesPublic(
             responses=[_response(r) for r in rows],
             best_overall=_best(svc.best(rows)),
@@ -112,21 +115,31 @@ def confirm_response(code: Code, response_id: RowId, state: StateDep, who: Princ
 def cycle_gate(
     code: Code,
     cycle: Annotated[int, Path(ge=1, le=4)],
+    request: Request,
     state: StateDep,
     who: PrincipalDep,
     sponsor_approved: Annotated[bool | None, Query()] = None,
 ) -> s.GatePublic:
     """May this cycle start: at least PR after cycle 1 for cycle 2; CR after cycle 2 and the
     sponsor's approval for cycle 3 (judged on the confirmed assessments)."""
-    decision = state.write(
-        lambda db: svc.cycle_gate(db, actor=who, code=code, cycle=cycle, sponsor_approved=sponsor_approved)
-    )
+
+    def work(db: Session) -> GateDecision:
+        found = svc.cycle_gate(db, actor=who, code=code, cycle=cycle, sponsor_approved=sponsor_approved)
+        log_read(db, who, request, [code])
+        return found
+
+    decision = state.write(work)
     return s.GatePublic(cycle=cycle, gate=decision.gate.value, reason=decision.reason)
 
 
 @router.get("/subjects/{code}/outcome", tags=["responses"])
-def get_outcome(code: Code, state: StateDep, who: PrincipalDep) -> s.OutcomePublic:
-    return state.write(lambda db: _outcome(svc.get_outcome(db, actor=who, code=code), code))
+def get_outcome(code: Code, request: Request, state: StateDep, who: PrincipalDep) -> s.OutcomePublic:
+    def work(db: Session) -> s.OutcomePublic:
+        shown = _outcome(svc.get_outcome(db, actor=who, code=code), code)
+        log_read(db, who, request, [code])
+        return shown
+
+    return state.write(work)
 
 
 @router.patch("/subjects/{code}/outcome", tags=["responses"])

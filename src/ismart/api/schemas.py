@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ismart.registry.access import Role
+from ismart.registry.fields import Name
 
 Status = Literal["recruiting", "not_yet_recruiting", "withdrawn", "suspended", "closed", "completed"]
 
@@ -133,7 +134,7 @@ class BoardDecisionCreate(_Create):
     subprotocol: str | None = Field(default=None, max_length=4)
     priority: int | None = Field(default=None, ge=1, le=10)
     rationale: str = Field(min_length=1, max_length=5000)
-    members: list[str] = Field(min_length=1, max_length=50)
+    members: list[Name] = Field(min_length=1, max_length=50)
     non_referral_reason: str | None = Field(default=None, min_length=1, max_length=2000)
 
 
@@ -142,7 +143,7 @@ class BoardDecisionPublic(BaseModel):
     subprotocol: str | None
     priority: int | None
     rationale: str
-    members: list[str]
+    members: list[Name]
     non_referral_reason: str | None
     created_at: datetime
 

@@ -42,7 +42,6 @@ class Format(StrEnum):
     html = "html"
 
 
-
 def _parse_date(value: str | None, option: str) -> date | None:
     if value is None:
         return None
@@ -387,6 +386,9 @@ def _mount() -> None:
         help="Registry users: ismart user add NAME ROLE. Reads ISMART_DATABASE_URL and ISMART_PROTOCOL_DIR.",
     )
     app.add_typer(audit_app, name="audit", help="Audit trail: verify the hash chain, export as CSV.")
+    from ismart.cli.access_log import app as access_log_app  # issue 11
+
+    app.add_typer(access_log_app, name="access-log", help="Who saw which subject's records, when.")
     app.add_typer(
         rescreen_app, name="rescreen", help="Re-run screenings under new protocol data; review changes."
     )

@@ -330,10 +330,16 @@ def serve(
     typer.echo(
         f"ismart registry listening on http://{host}:{port} ({workers} worker{'s' if workers > 1 else ''})"
     )
+    from ismart.api.checkpoints import start_schedule
+
+    start_schedule(state.settings, state.sessions)  # signed checkpoints, if ISMART_AUDIT_CHECKPOINT_DIR
     if workers == 1:
         warm_up(state)  # each worker process warms its own caches (worker_app)
         uvicorn.run(create_app(state=state), host=host, port=port, log_level="warning")
     else:
+        from ismart.api.lifeline import mark_supervisor
+
+        mark_supervisor()  # the workers end when this process does (ismart.api.lifeline)
         uvicorn.run(
             "ismart.api.app:worker_app",
             factory=True,

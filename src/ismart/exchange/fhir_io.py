@@ -11,7 +11,7 @@ import io
 import json
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from lxml import etree  # type: ignore[import-untyped]
 
@@ -140,9 +140,10 @@ def parse_bytes(data: bytes, name: str) -> list[dict[str, Any]]:
     return [parse_json(_decode(data, name), name)]
 
 
-def parse_zip(data: bytes, name: str) -> list[dict[str, Any]]:
+def parse_zip(data: bytes | IO[bytes], name: str) -> list[dict[str, Any]]:
+    """Resources of every .ndjson/.json member; data may be an open file (read, not loaded whole)."""
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
+        archive = zipfile.ZipFile(io.BytesIO(data) if isinstance(data, bytes) else data)
     except zipfile.BadZipFile:
         raise ExchangeError(f"{name}: not a readable zip archive") from None
     out: list[dict[str, Any]] = []

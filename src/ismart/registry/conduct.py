@@ -55,6 +55,7 @@ from ismart.registry.dose_finding import (
     term_list,
 )
 from ismart.registry.errors import Conflict, Invalid, NotFound
+from ismart.registry.fields import Name, PlausibleDate, PlausibleDateTime
 from ismart.registry.models import Registration, Subject
 from ismart.registry.subjects import get_subject, list_subjects, start_treatment
 from ismart.treatment.adverse_events import Attribution
@@ -302,7 +303,7 @@ class CycleInput(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     number: int = Field(ge=1, le=10)
-    start_date: date
+    start_date: PlausibleDate
     height_cm: float | None = Field(default=None, gt=0, le=250)
     weight_kg: float | None = Field(default=None, gt=0, le=250)
     recovery_day: int | None = Field(default=None, ge=1, le=100)
@@ -512,22 +513,22 @@ class AdverseEventInput(BaseModel):
     term: str = Field(min_length=1, max_length=200)
     grade: int | None = Field(default=None, ge=1, le=5)
     lab: LabValue | None = None
-    onset: date
-    resolution: date | None = None
+    onset: PlausibleDate
+    resolution: PlausibleDate | None = None
     cycle: int = Field(ge=1, le=10)
-    attribution: dict[str, Attribution] = Field(max_length=20)
+    attribution: dict[Name, Attribution] = Field(max_length=20)
     serious: bool = False
     seriousness: list[Seriousness] = Field(default_factory=list, max_length=6)
-    aware_at: datetime | None = None
+    aware_at: PlausibleDateTime | None = None
 
 
 class SaeReporting(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reported_at: datetime | None = None
+    reported_at: PlausibleDateTime | None = None
     unexpected: bool | None = None
-    sponsor_aware_on: date | None = None
-    expedited_on: date | None = None
+    sponsor_aware_on: PlausibleDate | None = None
+    expedited_on: PlausibleDate | None = None
 
 
 def _grade(body: AdverseEventInput) -> tuple[int, str]:

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ismart.application.screening import read_dossier
-from ismart.registry import audit
+from ismart.registry import audit, pseudonyms
 from ismart.registry.access import Principal, Role, require
 from ismart.registry.clock import now
 from ismart.registry.errors import Invalid
@@ -38,10 +38,21 @@ def reference(row: DossierVersion) -> dict[str, Any]:
 
 
 def add_dossier(
-    session: Session, *, actor: Principal, code: str, data: dict[str, Any], reason: str | None, as_of: date
+    session: Session,
+    *,
+    actor: Principal,
+    code: str,
+    data: dict[str, Any],
+    reason: str | None,
+    as_of: date,
+    pseudonym_pattern: str = pseudonyms.DEFAULT_PATTERN,
 ) -> DossierVersion:
     require(actor, Role.site_staff, Role.site_investigator, Role.trial_office)
     subject = get_subject(session, actor=actor, code=code, lock=True)
+    patient = data.get("patient")
+    pseudonyms.check_patient_id(
+        patient.get("id") if isinstance(patient, dict) else None, subject=code, pattern=pseudonym_pattern
+    )
     record = read_dossier(data, as_of=as_of)
     if record.patient.id is not None and record.patient.id != subject.code:  # issue 9
         raise Invalid(f"patient.id: {record.patient.id!r} does not match subject {subject.code}")

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from ismart.errors import IsmartError
 from ismart.registry.accounts import LoginPolicy
 from ismart.registry.audit import AuditKeys
+from ismart.registry.pseudonyms import DEFAULT_PATTERN
 
 _ENV = {
     "database_url": "ISMART_DATABASE_URL",
@@ -21,6 +23,8 @@ _ENV = {
     "audit_checkpoint_dir": "ISMART_AUDIT_CHECKPOINT_DIR",
     "audit_checkpoint_minutes": "ISMART_AUDIT_CHECKPOINT_MINUTES",
     "max_body_bytes": "ISMART_MAX_BODY_BYTES",
+    "max_upload_bytes": "ISMART_MAX_UPLOAD_BYTES",
+    "pseudonym_pattern": "ISMART_PSEUDONYM_PATTERN",
     "login_max_failures": "ISMART_LOGIN_MAX_FAILURES",
     "login_max_failures_per_address": "ISMART_LOGIN_MAX_FAILURES_PER_ADDRESS",
     "login_lockout_minutes": "ISMART_LOGIN_LOCKOUT_MINUTES",
@@ -42,9 +46,24 @@ class Settings(BaseModel):
     audit_checkpoint_dir: str | None = None  # where signed checkpoints go (outside the database)
     audit_checkpoint_minutes: int = Field(default=60, ge=1, le=24 * 60)
     max_body_bytes: int = Field(default=1_000_000, ge=1_000, le=1_000_000_000)  # per request, before parsing
+    # authenticated uploads (FHIR bundles, EHR exports, laboratory files), streamed to a temporary file
+    max_upload_bytes: int = Field(default=50_000_000, ge=1_000, le=5_000_000_000)
+    # what a stored dossier's patient.id must look like: a pseudonym, never a name (default: a subject code)
+    pseudonym_pattern: str = Field(default=DEFAULT_PATTERN, min_length=1, max_length=200)
     login_max_failures: int = Field(default=5, ge=1, le=1000)  # per username, known or not
     login_max_failures_per_address: int = Field(default=50, ge=1, le=100000)
     login_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
+
+    @field_validator("pseudonym_pattern")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"not a regular expression: {exc}") from None
+        if re.fullmatch(value, "Jane Doe"):
+            raise ValueError("the pattern lets a name with a space through ('Jane Doe')")
+        return value
 
     def audit_keys(self) -> AuditKeys:
         old = [k.strip() for k in (self.audit_old_keys or "").split(",") if k.strip()]

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from ismart.web.app import mount
+from ismart.web.app import has_session, mount
 
-__all__ = ["mount"]
+__all__ = ["has_session", "mount"]

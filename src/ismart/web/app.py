@@ -30,6 +30,7 @@ from ismart.http_status import status_for
 from ismart.medications import MedicationTable
 from ismart.protocol.model import Protocol as ProtocolData
 from ismart.registry import (
+    access_log,
     accounts,
     audit,
     board,
@@ -112,6 +113,13 @@ def _secure(request: Request) -> bool:
 
 def _set_cookie(response: Response, request: Request, name: str, value: str) -> None:
     response.set_cookie(name, value, httponly=True, samesite="strict", secure=_secure(request), path="/")
+
+
+def _seen(db: Session, ctx: Ctx, request: Request, codes: list[str]) -> None:
+    """Note in the access log that this page shows these subjects (one entry per page)."""
+    route = request.scope.get("route")
+    action = f"{request.method} {getattr(route, 'path', request.url.path)}"
+    access_log.record(db, actor=ctx.who, action=action, subjects=codes)
 
 
 class Ctx:
@@ -343,6 +351,7 @@ def _dashboard(
     def work(db: Session) -> dict[str, Any]:
         rows = views.subject_rows(db, actor=ctx.who)
         sites = {s.code: st for s, st in registry_sites.list_sites(db)}
+        _seen(db, ctx, ctx.request, [r.code for r in rows])
         return {
             "rows": rows,
             "statuses": sites.get(ctx.who.site_code or "", {}),
@@ -426,6 +435,7 @@ def subject_page(request: Request, code: str, msg: str | None = None) -> Respons
 
     def work(db: Session) -> dict[str, Any]:
         subject = subjects.get_subject(db, actor=ctx.who, code=code)
+        _seen(db, ctx, request, [code])
         latest = views.latest_screening(db, code)
         return {
             "subject": subject,
@@ -505,7 +515,15 @@ async def _store_and_screen(ctx: Ctx, code: str, data: dict[str, Any], reason: s
     today = ctx.state.today()
 
     def work(db: Session) -> Screening:
-        dossiers.add_dossier(db, actor=ctx.who, code=code, data=data, reason=reason, as_of=today)
+        dossiers.add_dossier(
+            db,
+            actor=ctx.who,
+            code=code,
+            data=data,
+            reason=reason,
+            as_of=today,
+            pseudonym_pattern=ctx.state.settings.pseudonym_pattern,
+        )
         return screenings.screen_subject(db, actor=ctx.who, code=code, as_of=today)
 
     row = ctx.write(work)
@@ -775,6 +793,7 @@ def _screening(ctx: Ctx, screening_id: int) -> tuple[Screening, dict[str, Any]]:
         if row is None:
             raise NotFound(f"screening {screening_id} not found")
         subjects.get_subject(db, actor=ctx.who, code=row.subject_code)  # site scoping: another site's is 404
+        _seen(db, ctx, ctx.request, [row.subject_code])
         return row
 
     row = ctx.write(work)
@@ -811,7 +830,13 @@ def board_queue(request: Request, msg: str | None = None) -> Response:
     ctx = current(request)
     if ctx.who.role not in (Role.tumour_board, Role.trial_office, Role.monitor):
         raise PageError(403, "Only the tumour board and the trial office see the board queue.")
-    rows = ctx.write(lambda db: views.subject_rows(db, actor=ctx.who))
+
+    def work(db: Session) -> list[views.SubjectRow]:
+        found = views.subject_rows(db, actor=ctx.who)
+        _seen(db, ctx, request, [r.code for r in found])
+        return found
+
+    rows = ctx.write(work)
     queue = []
     for row in rows:
         if row.state != "screened" or row.summary is None:
@@ -839,6 +864,7 @@ def triage_page(request: Request, code: str) -> Response:
     def work(db: Session) -> tuple[Any, Any]:
         subject = subjects.get_subject(db, actor=ctx.who, code=code)
         versions = dossiers.list_dossiers(db, actor=ctx.who, code=code)
+        _seen(db, ctx, request, [code])
         return subject, versions[-1] if versions else None
 
     subject, latest = ctx.write(work)
@@ -954,6 +980,7 @@ def calendar_page(request: Request, code: str) -> Response:
         subject = subjects.get_subject(db, actor=ctx.who, code=code)
         regs = registrations.list_registrations(db, actor=ctx.who, code=code)
         versions = dossiers.list_dossiers(db, actor=ctx.who, code=code)
+        _seen(db, ctx, request, [code])
         return subject, regs[0] if regs else None, versions[-1] if versions else None
 
     subject, reg, latest = ctx.write(work)
@@ -1221,6 +1248,22 @@ def patterns(request: Request) -> Response:
 
 def _is_page(request: Request) -> bool:
     return request.url.path == "/" or request.url.path.startswith(f"{PREFIX}/")
+
+
+def has_session(cookie_header: str | None, secret: str) -> bool:
+    """Whether a Cookie header holds a signed, not idle session (no database): for the upload limit."""
+    from http.cookies import CookieError, SimpleCookie
+
+    try:
+        cookies = SimpleCookie(cookie_header or "")
+    except CookieError:
+        return False
+    morsel = cookies.get(ws.COOKIE)
+    try:
+        ws.decode(morsel.value if morsel else None, secret=secret, idle_minutes=_idle_minutes())
+    except ws.SessionEnded:
+        return False
+    return True
 
 
 def mount(app: FastAPI) -> None:

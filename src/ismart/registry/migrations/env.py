@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Engine
 
+from ismart.registry import access_log  # noqa: F401  (its table is part of the metadata)
 from ismart.registry.models import Base
 
 engine = context.config.attributes["engine"]
