@@ -74,6 +74,8 @@ def _cycle(cycle: Cycle, doses: list[CycleDose]) -> dict[str, Any]:
         "doses": [
             {
                 "drug": d.drug,
+                "route": d.route,
+                "plan_basis": d.plan_basis,
                 "planned_mg": d.planned_mg,
                 "planned_administrations": d.planned_administrations,
                 "given_administrations": d.given_administrations,
