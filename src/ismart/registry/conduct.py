@@ -817,9 +817,10 @@ def list_adverse_events(session: Session, *, actor: Principal, code: str) -> lis
 
 
 def overdue_clocks(
-    session: Session, *, actor: Principal, now: datetime
+    session: Session, *, actor: Principal, now: datetime, include_open: bool = False
 ) -> list[tuple[AdverseEventRow, Clock]]:
-    """Every overdue or late SAE/SUSAR clock the caller may see (the trial office: all sites)."""
+    """Every overdue or late SAE/SUSAR clock the caller may see (the trial office: all sites);
+    ``include_open`` adds the clocks still running (due, not yet done), as the site dashboard shows."""
     require(actor, *READ_ROLES)
     rows = session.execute(
         select(AdverseEventRow, Subject.site_code)
@@ -831,7 +832,12 @@ def overdue_clocks(
     for row, site in rows:
         if actor.role in SITE_ROLES and site != actor.site_code:
             continue
-        out += [(row, c) for c in clocks(row, now) if c.overdue or c.state == "assessment_needed"]
+        wanted = ("open", "overdue", "late", "assessment_needed") if include_open else None
+        out += [
+            (row, c)
+            for c in clocks(row, now)
+            if (c.state in wanted if wanted else c.overdue or c.state == "assessment_needed")
+        ]
     return out
 
 

@@ -165,6 +165,8 @@ def _nav(who: Principal) -> list[tuple[str, str]]:
     items = [("Overview", f"{PREFIX}/home")]
     if who.role in (Role.tumour_board, Role.trial_office):
         items.append(("Tumour board", f"{PREFIX}/board"))
+    if who.role in (Role.trial_office, Role.monitor, Role.safety_committee):
+        items.append(("Dose finding", f"{PREFIX}/dose-finding"))  # issue 14
     if who.role in (Role.trial_office, Role.monitor):
         items += [
             ("Verdict changes", f"{PREFIX}/office/changes"),
@@ -308,6 +310,8 @@ def home(
     ctx = current(request)
     if ctx.who.role is Role.tumour_board:
         return RedirectResponse(f"{PREFIX}/board", status_code=303)
+    if ctx.who.role is Role.safety_committee:
+        return RedirectResponse(f"{PREFIX}/dose-finding", status_code=303)
     if ctx.who.role in SITE_ROLES:
         return _dashboard(ctx, sort=sort, state_filter=state, verdict=verdict, q=q, msg=msg, page=page)
     return _office(ctx, msg=msg)
@@ -319,10 +323,13 @@ def _dashboard(
     def work(db: Session) -> dict[str, Any]:
         rows = views.subject_rows(db, actor=ctx.who)
         sites = {s.code: st for s, st in services.list_sites(db)}
+        from ismart.web.conduct_pages import sae_clocks  # issue 14: the SAE clock on the dashboard
+
         return {
             "rows": rows,
             "statuses": sites.get(ctx.who.site_code or "", {}),
             "counters": views.capacity(db),
+            "sae_clocks": sae_clocks(db, ctx),
         }
 
     data = ctx.write(work)
@@ -353,6 +360,7 @@ def _dashboard(
         q=q,
         statuses=data["statuses"],
         counters=data["counters"],
+        sae_clocks=data["sae_clocks"],
         subprotocols=services.protocol().subprotocols,
         states=list(services.TRANSITIONS),
         message=msg,
@@ -1157,6 +1165,9 @@ def mount(app: FastAPI) -> None:
     """Add the pages and their assets to the API app; API errors stay JSON, page errors are pages."""
     _idle_minutes()  # a bad setting is a one-line error at start-up, not on the first page
     app.include_router(router)
+    from ismart.web import conduct_pages  # imports this module: included here, not at import time
+
+    app.include_router(conduct_pages.router)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=str(_HERE / "static")), name="web-static")
     originals = dict(app.exception_handlers)
 
