@@ -186,7 +186,7 @@ def test_a_sponsor_file_may_not_change_public_levels(
     )
     monkeypatch.setenv("ISMART_DOSE_LEVELS", str(levels))
     with pytest.raises(ProtocolDataError) as caught:
-        dose_finding.dose_level_plan()
+        dose_finding.dose_level_plan(services.protocol())
     assert str(caught.value) == (
         "levels.yaml: subprotocols.B: the protocol's public levels are [-1, 1, 2, 3, 4] starting at 1; "
         "the sponsor file may not change them"
@@ -248,3 +248,36 @@ def test_intrathecal_table_plans_the_mg_for_the_age(
     refused = client.post(f"/subjects/{code}/cycles", json=bad, headers=h["staff_AT-VIE"])
     assert refused.status_code == 422
     assert refused.json()["detail"].startswith("intrathecal: 'aspirin' is not an intrathecal drug of B")
+
+
+def test_ctcae_term_search_over_the_api(phase1: Phase1) -> None:
+    client, h = phase1.registry.client(), phase1.headers
+    reply = client.get("/ctcae-terms", params={"q": "febrile neutro"}, headers=h["staff_AT-VIE"])
+    assert reply.status_code == 200, reply.text
+    [term] = reply.json()
+    assert (term["term"], term["meddra_code"], term["grades"]) == ("Febrile neutropenia", 10016288, [3, 4, 5])
+    assert term["criteria"]["5"] == "Death"
+    assert client.get("/ctcae-terms", params={"q": "x"}).status_code == 401
+
+
+def test_a_bad_sponsor_file_stops_the_registry_at_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ismart.registry.bootstrap import open_registry
+    from ismart.registry.settings import Settings
+
+    table = tmp_path / "it.yaml"
+    table.write_text(
+        "schema_version: 1\nsource: synthetic\ndrugs:\n  methotrexate:\n    - {from_years: 2, dose_mg: 8}\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("ISMART_INTRATHECAL_TABLE", str(table))
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'r.db'}", secret_key="test-secret-key-0123456789"
+    )
+    with pytest.raises(ProtocolDataError) as caught:
+        open_registry(settings)
+    assert str(caught.value) == (
+        "it.yaml: file: Value error, methotrexate: band 1 starts at 2 years, expected 0 "
+        "(bands are contiguous from 0, in order)"
+    )

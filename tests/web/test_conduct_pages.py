@@ -14,11 +14,13 @@ from typing import Any
 import pytest
 import yaml
 from playwright.sync_api import expect
+from sqlalchemy import select
 from webhelpers import EXAMPLES, Server, check_page, external_requests, new_page, sign_in
 
 from ismart.conduct.sponsor import DoseLevelFile
 from ismart.registry import conduct, dose_finding, services
 from ismart.registry.access import Principal, Role
+from ismart.registry.models import User
 
 TODAY = date(2026, 3, 9)  # the web fixture's day
 SITE = "DK-COP"
@@ -206,6 +208,23 @@ def test_sae_clock_on_the_site_dashboard(server: Server, browser: Any) -> None:
     expect(other.locator("#main")).to_contain_text("No SAE report is due or overdue.")  # another site's
 
 
+def _committee(server: Server) -> None:
+    """The safety committee's account (created once per test session)."""
+
+    def work(db: Any) -> None:
+        if db.scalar(select(User).where(User.username == "committee")) is None:
+            services.create_user(
+                db,
+                actor=services.SYSTEM,
+                username="committee",
+                role=Role.safety_committee,
+                site_code=None,
+                password="correct horse battery",
+            )
+
+    server.state.write(work)
+
+
 @pytest.fixture
 def d_with_sponsor_levels() -> Iterator[None]:
     plan = DoseLevelFile.model_validate(
@@ -225,16 +244,7 @@ def d_with_sponsor_levels() -> Iterator[None]:
 def test_dose_escalation_page_and_the_committees_decision(
     server: Server, browser: Any, d_with_sponsor_levels: None
 ) -> None:
-    server.state.write(
-        lambda db: services.create_user(
-            db,
-            actor=services.SYSTEM,
-            username="committee",
-            role=Role.safety_committee,
-            site_code=None,
-            password="correct horse battery",
-        )
-    )
+    _committee(server)
     d_drugs = next(sp.drugs for sp in services.protocol().subprotocols if sp.id == "D")
     for _ in range(3):
         code = _registered(server, "d-kras-g12d-eligible.yaml", "D")
@@ -269,3 +279,24 @@ def test_dose_escalation_page_and_the_committees_decision(
     expect(monitor.locator("#decisions")).to_contain_text("committee")
     assert monitor.get_by_role("button", name="Record the committee's decision").count() == 0
     assert leaks == []
+
+
+def test_without_levels_the_committee_assigns_the_level_on_the_page(server: Server, browser: Any) -> None:
+    _committee(server)
+    code = _registered(server, "d-kras-g12d-eligible.yaml", "D")  # D: no public levels, no sponsor file
+    page = new_page(browser)
+    sign_in(page, server.url, "committee")
+    page.goto(server.url + "/web/subprotocols/D/dose-finding")
+    expect(page.locator("#next")).to_contain_text("ASSIGN BY COMMITTEE")
+    expect(page.locator("#next")).to_contain_text(
+        "D has no public dose levels and no sponsor dose-level file"
+    )
+    section = page.locator("section", has_text="Patients whose level the safety committee assigns")
+    expect(section).to_contain_text(code)
+    page.get_by_label(f"Dose level for {code}").fill("1")
+    page.get_by_label(f"Note for {code}").fill("level 1 per the committee minutes of 9 March")
+    page.get_by_role("button", name="Assign level").click()
+    expect(page.get_by_role("status")).to_have_text(f"{code}: dose level 1 assigned.")
+    expect(page.locator("#decisions")).to_contain_text("assign accepted")
+    expect(page.locator("#decisions")).to_contain_text("level 1 per the committee minutes of 9 March")
+    check_page(page, "dose-level-assignment")

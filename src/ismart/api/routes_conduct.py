@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
@@ -123,6 +123,25 @@ def _waiting(row: WaitingEntry) -> dict[str, Any]:
         "reason": row.reason,
         "added_by": row.added_by,
     }
+
+
+@router.get("/ctcae-terms")
+def get_ctcae_terms(
+    who: PrincipalDep, q: Annotated[str, Query(min_length=1, max_length=100)], limit: int = 20
+) -> list[dict[str, Any]]:
+    """CTCAE v5.0 terms of the list in force for a search box: words contained first, then close
+    spellings; each with its SOC, MedDRA code and the grades it defines with their criteria."""
+    found = dose_finding.term_list().search(q, limit=max(1, min(limit, 50)))
+    return [
+        {
+            "term": t.term,
+            "soc": t.soc,
+            "meddra_code": t.meddra_code,
+            "grades": list(t.grades),
+            "criteria": dict(t.criteria),
+        }
+        for t in found
+    ]
 
 
 @router.get("/subprotocols/{sp_id}/dose-finding")

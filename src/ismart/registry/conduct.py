@@ -85,7 +85,7 @@ def _subprotocol(sp_id: str) -> SubProtocol:
 def register(session: Session, *, actor: Principal, code: str, subprotocol: str, on: date) -> DoseAssignment:
     """Register at the level the design gives (ENROL) or be refused (SUSPEND, 409 with why)."""
     sp = _subprotocol(subprotocol)
-    state = dose_finding(session, sp, on)
+    state = dose_finding(session, sp, on, services.protocol())
     if state.answer is not None and state.answer.action == "SUSPEND":
         raise suspended(state)
     level = state.answer.dose_level if state.answer else None
@@ -127,7 +127,7 @@ def assign_level(
     row = session.get(DoseAssignment, code)
     if row is None:
         raise NotFound(f"subject {code} has no registration awaiting a dose level")
-    if design_for(_subprotocol(row.subprotocol)) is not None:
+    if design_for(_subprotocol(row.subprotocol), services.protocol()) is not None:
         raise Conflict(f"{row.subprotocol} has dose levels: the design assigns them")
     before = {"dose_level": row.dose_level, "status": row.status}
     row.dose_level, row.status, row.reason = dose_level, "assigned", note
@@ -177,7 +177,7 @@ def decide(
     if not note.strip():
         raise Invalid("note: the committee's decision needs a note")
     sp = _subprotocol(subprotocol)
-    state = dose_finding(session, sp, on)
+    state = dose_finding(session, sp, on, services.protocol())
     if state.answer is None or not state.answer.needs_committee or state.mtd is not None:
         raise Conflict(f"no proposal awaits the safety committee for {sp.id}: {state.reason}")
     proposed = state.answer.decision
@@ -518,7 +518,7 @@ def _intrathecal(session: Session, sp: SubProtocol, cycle: Cycle, body: CycleInp
         return []
     allowed = {d.casefold(): d for d in sp.intrathecal}
     seen: set[str] = set()
-    table = intrathecal_table()
+    table = intrathecal_table(services.protocol())
     birth = _birth_date(session, cycle.subject_code)
     notes: list[str] = []
     for entry in body.intrathecal:
@@ -892,7 +892,7 @@ def dlt_evaluation(session: Session, *, actor: Principal, code: str, on: date) -
 
 def view_dose_finding(session: Session, *, actor: Principal, subprotocol: str, on: date) -> DoseFinding:
     require(actor, *READ_ROLES)
-    return dose_finding(session, _subprotocol(subprotocol), on)
+    return dose_finding(session, _subprotocol(subprotocol), on, services.protocol())
 
 
 def to_dict(state: DoseFinding, actor: Principal) -> dict[str, Any]:
@@ -962,7 +962,7 @@ def escalation_report(
     session: Session, *, actor: Principal, subprotocol: str, on: date
 ) -> tuple[DoseFinding, list[EscalationPoint], list[tuple[date, str]]]:
     require(actor, Role.trial_office, Role.safety_committee, Role.monitor)
-    state = dose_finding(session, _subprotocol(subprotocol), on)
+    state = dose_finding(session, _subprotocol(subprotocol), on, services.protocol())
     points = [
         EscalationPoint(
             r.code,

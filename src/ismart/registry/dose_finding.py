@@ -102,13 +102,7 @@ def term_list() -> TermList:
     return parse_terms(_read(path), Path(path).name) if path else shipped_terms()
 
 
-def _protocol() -> Protocol:
-    from ismart.registry import services  # services imports this module; the protocol in force is its
-
-    return services.protocol()
-
-
-def dose_level_plan() -> DoseLevelFile | None:
+def dose_level_plan(proto: Protocol) -> DoseLevelFile | None:
     """Activated, else the sponsor's dose-level file named by ISMART_DOSE_LEVELS, else none."""
     if _LEVELS:
         return _LEVELS[-1]
@@ -117,43 +111,53 @@ def dose_level_plan() -> DoseLevelFile | None:
         return None
     public = {
         sp.id: (list(sp.treatment.dose_levels), sp.treatment.starting_level) if sp.treatment else ([], None)
-        for sp in _protocol().subprotocols
+        for sp in proto.subprotocols
     }
     return load_dose_levels(_read(path), Path(path).name, public)
 
 
-def intrathecal_table() -> IntrathecalTable | None:
+def intrathecal_table(proto: Protocol) -> IntrathecalTable | None:
     """Activated, else the sponsor's table named by ISMART_INTRATHECAL_TABLE, else none (never a default)."""
     if _IT:
         return _IT[-1]
     path = os.environ.get("ISMART_INTRATHECAL_TABLE")
     if not path:
         return None
-    drugs = sorted({d for sp in _protocol().subprotocols for d in sp.intrathecal})
+    drugs = sorted({d for sp in proto.subprotocols for d in sp.intrathecal})
     return load_intrathecal(_read(path), Path(path).name, drugs)
 
 
-def design_name(sp: SubProtocol) -> DesignName | None:
+def check_sponsor_files(proto: Protocol) -> None:
+    """Read every sponsor file named in the environment, so that a bad one is a one-line error
+    naming the file and field when the registry opens, not on a later request."""
+    dlt_settings()
+    dose_table()
+    term_list()
+    dose_level_plan(proto)
+    intrathecal_table(proto)
+
+
+def design_name(sp: SubProtocol, proto: Protocol) -> DesignName | None:
     """The design of ``sp``'s phase I part, from the data: the sponsor's dose-level file, else the
     sub-protocol's own ``treatment.design``, else master.yaml's ``dose_finding.design``."""
-    plan = dose_level_plan()
+    plan = dose_level_plan(proto)
     if plan is not None and sp.id in plan.subprotocols:
         return plan.subprotocols[sp.id].design
     if sp.treatment is not None and sp.treatment.design is not None:
         return sp.treatment.design
-    master = _protocol().master.dose_finding
+    master = proto.master.dose_finding
     return None if master is None else master.design
 
 
-def design_for(sp: SubProtocol) -> Design | None:
+def design_for(sp: SubProtocol, proto: Protocol) -> Design | None:
     """The sub-protocol's design: levels from its protocol data, else from the sponsor's dose-level
     file; None when neither gives levels (the safety committee assigns each patient's level)."""
-    name = design_name(sp)
+    name = design_name(sp, proto)
     if name is None:
         return None
     if sp.treatment is not None and sp.treatment.dose_levels:
         return Design(name, tuple(sorted(sp.treatment.dose_levels)), sp.treatment.starting_level)
-    plan = dose_level_plan()
+    plan = dose_level_plan(proto)
     if plan is not None and sp.id in plan.subprotocols:
         entry = plan.subprotocols[sp.id]
         return Design(name, tuple(sorted(entry.levels)), entry.start_level)
@@ -278,16 +282,16 @@ def snapshot(answer: Answer) -> str:
     return json.dumps([c.as_dict() for c in answer.counts], sort_keys=True)
 
 
-def dose_finding(session: Session, sp: SubProtocol, on: date) -> DoseFinding:
+def dose_finding(session: Session, sp: SubProtocol, on: date, proto: Protocol) -> DoseFinding:
     """Ask the design, on the records as they stand, what the next registration gets."""
-    design = design_for(sp)
+    design = design_for(sp, proto)
     decisions = _decisions(session, sp.id)
     if design is None:
         why = (
             f"{sp.id} has no public dose levels and no sponsor dose-level file: "
             "the safety committee assigns each patient's level"
         )
-        if design_name(sp) is None:
+        if design_name(sp, proto) is None:
             why = (
                 f"{sp.id}: the protocol data name no dose-finding design: "
                 "the safety committee assigns each patient's level"
@@ -337,7 +341,9 @@ def suspended(state: DoseFinding) -> Conflict:
     return Conflict(f"SUSPEND: {state.reason}{until}")
 
 
-def check_dose_level(session: Session, *, sp: SubProtocol, dose_level: int, on: date) -> None:
+def check_dose_level(
+    session: Session, *, sp: SubProtocol, dose_level: int, on: date, proto: Protocol
+) -> None:
     """Called by ``services.register`` under the capacity lock: only the design's level is allowed;
     once the recommended phase II dose is declared (the efficacy stage), only that level is."""
     rp2d = session.get(Rp2dDeclaration, sp.id)
@@ -348,7 +354,7 @@ def check_dose_level(session: Session, *, sp: SubProtocol, dose_level: int, on: 
                 f"{rp2d.dose_level}, not {dose_level}"
             )
         return
-    state = dose_finding(session, sp, on)
+    state = dose_finding(session, sp, on, proto)
     if state.answer is None:
         return
     if state.answer.action == "SUSPEND":

@@ -631,7 +631,7 @@ def register(
         raise Conflict(f"sub-protocol {sp.id} is full ({counter.used}/{counter.capacity})")
     from ismart.registry.dose_finding import check_dose_level  # the design decides the level (issue 14)
 
-    check_dose_level(session, sp=sp, dose_level=dose_level, on=on or as_of or _now().date())
+    check_dose_level(session, sp=sp, dose_level=dose_level, on=on or as_of or _now().date(), proto=protocol())
     counter.used += 1
     counter.last_number += 1
     row = Registration(

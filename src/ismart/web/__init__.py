@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
-from ismart.web.app import mount
+from fastapi import FastAPI
+
+from ismart.web import app as _pages
+from ismart.web import conduct_pages
+
+
+def mount(app: FastAPI) -> None:
+    """The pages, their assets and error pages (``ismart.web.app``), and the conduct pages (issue 14)."""
+    _pages.mount(app)
+    app.include_router(conduct_pages.router)
+
 
 __all__ = ["mount"]

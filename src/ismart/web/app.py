@@ -8,7 +8,7 @@ import json
 import os
 import tempfile
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -28,7 +28,7 @@ from ismart import dossier
 from ismart.errors import IsmartError, _one_line
 from ismart.http_status import status_for
 from ismart.medications import MedicationTable
-from ismart.registry import accounts, audit, services
+from ismart.registry import accounts, audit, conduct, services
 from ismart.registry.access import SITE_ROLES, Principal, Role
 from ismart.registry.errors import NotFound, RegistryError
 from ismart.registry.models import AuditEntry, Screening, Site, User
@@ -92,6 +92,10 @@ def _idle_minutes() -> int:
     if not 1 <= value <= 24 * 60:
         raise IsmartError("ISMART_WEB_IDLE_MINUTES: give whole minutes from 1 to 1440")
     return value
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _secure(request: Request) -> bool:
@@ -323,13 +327,12 @@ def _dashboard(
     def work(db: Session) -> dict[str, Any]:
         rows = views.subject_rows(db, actor=ctx.who)
         sites = {s.code: st for s, st in services.list_sites(db)}
-        from ismart.web.conduct_pages import sae_clocks  # issue 14: the SAE clock on the dashboard
-
         return {
             "rows": rows,
             "statuses": sites.get(ctx.who.site_code or "", {}),
             "counters": views.capacity(db),
-            "sae_clocks": sae_clocks(db, ctx),
+            # issue 14: the site's SAE clocks, due and overdue
+            "sae_clocks": conduct.overdue_clocks(db, actor=ctx.who, now=_utcnow(), include_open=True),
         }
 
     data = ctx.write(work)
@@ -1165,9 +1168,6 @@ def mount(app: FastAPI) -> None:
     """Add the pages and their assets to the API app; API errors stay JSON, page errors are pages."""
     _idle_minutes()  # a bad setting is a one-line error at start-up, not on the first page
     app.include_router(router)
-    from ismart.web import conduct_pages  # imports this module: included here, not at import time
-
-    app.include_router(conduct_pages.router)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=str(_HERE / "static")), name="web-static")
     originals = dict(app.exception_handlers)
 

@@ -206,7 +206,7 @@ def _cycles_page(ctx: Ctx, code: str, *, values: dict[str, Any] | None = None, *
     base = _subject_context(ctx, code)
     cycles = ctx.write(lambda db: conduct.list_cycles(db, actor=ctx.who, code=code))
     status = extra.pop("status", 200)
-    table = dose_finding.intrathecal_table()
+    table = dose_finding.intrathecal_table(services.protocol())
     return ctx.render(
         "conduct_cycles.html",
         status=status,
@@ -480,8 +480,3 @@ async def assign_level(request: Request, code: str) -> Response:
     return ctx.redirect(
         f"{PREFIX}/subprotocols/{sp_id}/dose-finding", f"{code}: dose level {level} assigned."
     )
-
-
-def sae_clocks(db: Session, ctx: Ctx) -> list[tuple[AdverseEventRow, Any]]:
-    """Open and overdue SAE/SUSAR clocks for the site dashboard (the caller's site only)."""
-    return conduct.overdue_clocks(db, actor=ctx.who, now=_now(), include_open=True)
