@@ -299,4 +299,5 @@ def test_without_levels_the_committee_assigns_the_level_on_the_page(server: Serv
     expect(page.get_by_role("status")).to_have_text(f"{code}: dose level 1 assigned.")
     expect(page.locator("#decisions")).to_contain_text("assign accepted")
     expect(page.locator("#decisions")).to_contain_text("level 1 per the committee minutes of 9 March")
+    expect(page.locator("#patients tr", has_text=code)).to_contain_text("1")  # listed at its level
     check_page(page, "dose-level-assignment")

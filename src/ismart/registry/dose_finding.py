@@ -296,7 +296,9 @@ def dose_finding(session: Session, sp: SubProtocol, on: date, proto: Protocol) -
                 f"{sp.id}: the protocol data name no dose-finding design: "
                 "the safety committee assigns each patient's level"
             )
-        return DoseFinding(sp.id, on, None, None, None, why, decisions=tuple(decisions))
+        # the patients whose level the committee assigned are shown; no design decides
+        shown = tuple(_registered(session, sp.id, on))
+        return DoseFinding(sp.id, on, None, None, None, why, registered=shown, decisions=tuple(decisions))
     current = design.start
     for d in decisions:
         if d.accepted and d.kind in ("escalate", "de-escalate") and d.to_level is not None:
