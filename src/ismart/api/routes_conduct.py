@@ -127,11 +127,13 @@ def _waiting(row: WaitingEntry) -> dict[str, Any]:
 
 @router.get("/ctcae-terms")
 def get_ctcae_terms(
-    who: PrincipalDep, q: Annotated[str, Query(min_length=1, max_length=100)], limit: int = 20
+    who: PrincipalDep,
+    q: Annotated[str, Query(min_length=1, max_length=100)],
+    limit: Annotated[int, Query(ge=1, le=50)] = 20,
 ) -> list[dict[str, Any]]:
     """CTCAE v5.0 terms of the list in force for a search box: words contained first, then close
     spellings; each with its SOC, MedDRA code and the grades it defines with their criteria."""
-    found = dose_finding.term_list().search(q, limit=max(1, min(limit, 50)))
+    found = dose_finding.term_list().search(q, limit=limit)
     return [
         {
             "term": t.term,
