@@ -386,3 +386,32 @@ def test_creatinine_uln_table_has_no_gap_from_2_months_to_18_years(sex: Sex) -> 
 def test_creatinine_uln_refuses_an_unknown_sex() -> None:
     with pytest.raises(ValueError, match="sex"):
         calc.creatinine_uln_for_age(calc.Age(5, 0, 0), "unknown")  # type: ignore[arg-type]
+
+
+# ---- issue 9: QTcF compared exactly
+
+
+@pytest.mark.parametrize(
+    ("qt", "rate", "rr", "within"),
+    [
+        (414.0, None, 778.688, True),  # exactly 450 (the float cube root gives 450.00000000000006)
+        (414.1, None, 778.688, False),
+        (360.0, 117.1875, None, True),  # RR 0.512 s, cube root 0.8: exactly 450
+        (360.1, 117.1875, None, False),
+        (450.0, 60.0, None, True),
+        (450.0, 60.1, None, False),
+    ],
+)
+def test_qtcf_at_most_is_exact_on_the_boundary(
+    qt: float, rate: float | None, rr: float | None, within: bool
+) -> None:
+    from ismart.calculators import qtcf_at_most
+
+    assert qtcf_at_most(450, qt, heart_rate_bpm=rate, rr_ms=rr) is within
+
+
+def test_qtcf_at_most_needs_exactly_one_of_rate_and_rr() -> None:
+    from ismart.calculators import qtcf_at_most
+
+    with pytest.raises(ValueError, match="exactly one of heart_rate_bpm and rr_ms"):
+        qtcf_at_most(450, 400, heart_rate_bpm=60, rr_ms=1000)

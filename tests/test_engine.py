@@ -56,7 +56,8 @@ def test_contract_example_verdicts_and_reasons() -> None:
     # mercaptopurine on 2026-01-09 clears 48 h at the end of 2026-01-11: C1D1 2026-01-12 holds.
     washout = next(c for c in subs["D"].criteria if c.key == "washout_chemotherapy")
     assert washout.status is Status.MET
-    assert subs["D"].earliest_c1d1 == date(2026, 1, 12)
+    # screened long after the planned C1D1: the earliest C1D1 is the screening day, not the past
+    assert subs["D"].earliest_c1d1 == date(2026, 11, 23)
 
 
 @pytest.mark.parametrize(

@@ -314,21 +314,30 @@ def test_hgvs_from_vep_snpeff_and_maf_normalise_the_same() -> None:
 
 def test_arriba_partners_frames_and_loci() -> None:
     assert read_arriba(DATA / "arriba_fusions.tsv") == [
-        Fusion(five_prime="P2RY8", three_prime="CRLF2", in_frame=None),
-        Fusion(five_prime="NUP214", three_prime="ABL1", in_frame=True),  # in frame on one of two rows
-        Fusion(five_prime="SSBP2", three_prime="JAK2", in_frame=False),
-        Fusion(five_prime="IGH", three_prime="CRLF2", in_frame=None),  # IGHM; closest intergenic gene
-        Fusion(five_prime="ETV6", three_prime="NTRK3", in_frame=None),  # transcribed strand unknown
+        Fusion(five_prime="P2RY8", three_prime="CRLF2", in_frame=None, supporting_reads=100),
+        # in frame on one of two rows; that row keeps ABL1's Protein_kinase_domain(100%)
+        Fusion(
+            five_prime="NUP214",
+            three_prime="ABL1",
+            in_frame=True,
+            retains_kinase_domain=True,
+            supporting_reads=150,
+        ),  # supporting_reads: split_reads1 + split_reads2 + discordant_mates of the best row
+        Fusion(five_prime="SSBP2", three_prime="JAK2", in_frame=False, supporting_reads=28),
+        # IGHM; closest intergenic gene
+        Fusion(five_prime="IGH", three_prime="CRLF2", in_frame=None, supporting_reads=31),
+        # transcribed strand unknown
+        Fusion(five_prime="ETV6", three_prime="NTRK3", in_frame=None, supporting_reads=3),
     ]
 
 
 def test_star_fusion_partners_and_coding_effect() -> None:
     assert read_star_fusion(STAR) == [
-        Fusion(five_prime="P2RY8", three_prime="CRLF2", in_frame=None),
-        Fusion(five_prime="NUP214", three_prime="ABL1", in_frame=True),
-        Fusion(five_prime="SSBP2", three_prime="JAK2", in_frame=False),
-        Fusion(five_prime="IGH", three_prime="CRLF2", in_frame=None),
-    ]
+        Fusion(five_prime="P2RY8", three_prime="CRLF2", in_frame=None, supporting_reads=59),
+        Fusion(five_prime="NUP214", three_prime="ABL1", in_frame=True, supporting_reads=82),
+        Fusion(five_prime="SSBP2", three_prime="JAK2", in_frame=False, supporting_reads=17),
+        Fusion(five_prime="IGH", three_prime="CRLF2", in_frame=None, supporting_reads=22),
+    ]  # supporting_reads: JunctionReadCount + SpanningFragCount
 
 
 def test_out_of_frame_fusion_does_not_count_as_keeping_the_kinase() -> None:

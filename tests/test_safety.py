@@ -172,3 +172,84 @@ def test_site_maximum_can_only_tighten_the_weight_reading(
         assert "d" in weight.summary and (
             "ismart reading" in weight.summary or "site maximum" in weight.summary
         )
+
+
+# ---- the earliest C1D1 is never before the screening date (issue 9, gap 4)
+
+
+@pytest.mark.parametrize(
+    ("today", "expect"),
+    [
+        (date(2026, 3, 8), date(2026, 3, 9)),  # screened the day before the planned C1D1
+        (date(2026, 3, 9), date(2026, 3, 9)),  # on the planned C1D1
+        (date(2026, 3, 10), date(2026, 3, 10)),  # the day after: not a day in the past
+    ],
+)
+def test_earliest_c1d1_is_never_before_the_screening_date(today: date, expect: date) -> None:
+    result = screen_data(base_data(), today=today)
+    d = next(s for s in result.subprotocols if s.id == "D")
+    assert d.earliest_c1d1 == expect
+    assert d.earliest_c1d1 is not None and d.earliest_c1d1 >= today
+
+
+def test_a_washout_later_than_the_screening_date_still_decides_the_earliest_c1d1() -> None:
+    data = patch(
+        base_data(),
+        {"prior_therapy[+]": {"agent": "cytarabine", "class": "chemotherapy", "last_dose": "2026-03-05"}},
+    )
+    d = next(s for s in screen_data(data, today=date(2026, 3, 10)).subprotocols if s.id == "D")
+    assert d.earliest_c1d1 == date(2026, 3, 12)  # 7 days after 2026-03-05, later than today
+
+
+def test_the_contract_example_screened_today_has_no_earliest_c1d1_in_the_past() -> None:
+    example = Path(__file__).parent.parent.parent / "shared" / "spec" / "dossier-example.yaml"
+    if not example.exists():
+        example = Path(__file__).parent.parent / "examples" / "dossier-example.yaml"
+    today = date.today()
+    record = dossier.load(example, as_of=today)
+    result = screen(record, load_protocol(), as_of=today)
+    for sp in result.subprotocols:
+        assert sp.earliest_c1d1 is None or sp.earliest_c1d1 >= today, (sp.id, sp.earliest_c1d1)
+
+
+def test_the_text_report_keeps_bracketed_sources_and_input_text() -> None:
+    """A summary is plain text: "[weak_cyp3a_pmc]" or a name typed with brackets is not markup."""
+    import io
+
+    from rich.console import Console
+
+    from ismart.report import text
+
+    data = patch(base_data(), {"current_medications": [{"name": "sertraline [bold]50 mg"}]})
+    out = io.StringIO()
+    text.render(screen_data(data), Console(file=out, width=400), show_all=True)
+    shown = out.getvalue()
+    assert "[weak_cyp3a_pmc]" in shown and "sertraline [bold]50 mg" in shown
+
+
+@pytest.mark.parametrize(
+    ("name", "raw", "key"),
+    [
+        ("d.json", b'{"infections": {"hiv": "positive", "hiv": "negative"}}', "hiv"),
+        ("d.yaml", b"infections:\n  hiv: positive\n  hiv: negative\n", "hiv"),
+    ],
+)
+def test_a_web_upload_with_a_key_given_twice_is_refused(name: str, raw: bytes, key: str) -> None:
+    """The pages read uploads with the same strict reader as the CLI (DossierError: a 422 page)."""
+    from ismart.web.app import _parse_upload
+
+    with pytest.raises(DossierError, match=f"duplicate key '{key}'"):
+        _parse_upload(name, raw)
+
+
+def test_the_api_and_the_files_share_one_duplicate_key_hook() -> None:
+    import json
+
+    from ismart.api import limits
+    from ismart.jsonkeys import DuplicateKeyError, unique_keys
+
+    with pytest.raises(DuplicateKeyError, match="duplicate key 'a'"):
+        json.loads('{"a": 1, "b": {"a": 2}, "a": 3}', object_pairs_hook=unique_keys)
+    assert json.loads('{"a": 1, "b": {"a": 2}}', object_pairs_hook=unique_keys) == {"a": 1, "b": {"a": 2}}
+    with pytest.raises(limits.BadJson, match="duplicate key 'a'"):
+        limits.check_json(b'{"a": 1, "a": 1}')

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -108,3 +109,65 @@ def test_cli_triage_html_is_a_page_per_patient() -> None:
     assert run.returncode == 0, run.stderr
     assert run.stdout.startswith("<!doctype html>") and "<h1>Patient DK-CPH-0021</h1>" in run.stdout
     assert "<td>p.Gly12Asp</td><td>41.0%</td>" in run.stdout
+
+
+REAL = Path(__file__).parent / "data"
+
+
+def _cli(*args: str, columns: int | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COLUMNS": str(columns)} if columns else None
+    return subprocess.run([sys.executable, "-m", "ismart", "triage", *args], capture_output=True, text=True,
+                          check=False, env=env)  # fmt: skip
+
+
+def test_cli_triage_help_says_what_html_is() -> None:
+    run = _cli("--help")
+    assert run.returncode == 0 and "html (a self-contained page)" in " ".join(
+        run.stdout.replace("│", " ").split()
+    )
+
+
+def test_cli_triage_html_on_real_lab_files_shows_raw_vaf_reads_and_every_candidate() -> None:
+    maf, fusions = (
+        REAL / "maf" / "tcga_laml_maftools_excerpt.maf",
+        REAL / "fusions" / "arriba_test_fusions.tsv",
+    )
+    run = _cli("--maf", str(maf), "--sample", "TCGA-AB-2870", "--fusions", str(fusions), "--format", "html")
+    assert run.returncode == 0, run.stderr
+    page = run.stdout
+    assert "<th>as written</th><th>VAF / reads</th>" in page
+    # the Oncotator form beside its normalised reading, the WashU percentage read as a fraction
+    assert "<td>FLT3 p.F594_D600delinsY</td><td>p.594_600FREYEYD&gt;Y</td><td>-</td>" in page
+    assert "<td>NRAS p.Q61K</td><td>p.Q61K</td><td>18.2%</td>" in page
+    assert "<td>BCR::ABL1</td><td>-</td><td>11 reads</td>" in page  # Arriba split reads + discordant mates
+    # every candidate alteration of D, not only the best one
+    assert "<td>D</td><td>rule-matched</td><td>NRAS p.Q61K, FLT3 p.F594_D600delinsY</td>" in page
+    assert "<td>B</td><td>rule-matched</td><td>BCR::ABL1</td>" in page
+
+
+def test_cli_triage_text_never_cuts_the_raw_string() -> None:
+    maf = str(REAL / "maf" / "tcga_laml_maftools_excerpt.maf")
+    narrow = _cli("--maf", maf, "--sample", "TCGA-AB-2812", columns=80)
+    assert narrow.returncode == 0, narrow.stderr
+    assert "…" not in narrow.stdout  # long cells wrap, they are not cut
+    wide = _cli("--maf", maf, "--sample", "TCGA-AB-2812", columns=400)
+    assert (
+        "p.600_600D>DSSDNEYFYVDFREYEYD" in wide.stdout
+        and "FLT3 ITD p.D600_601insSSDNEYFYVDFREYEYD" in wide.stdout
+    )
+
+
+def test_cli_triage_json_carries_symbol_and_annotation_notes(tmp_path: Path) -> None:
+    dossier = tmp_path / "p.yaml"
+    dossier.write_text(
+        "patient: {id: XX-TEST-1}\nprofiling:\n  methods: [WES]\n  variants:\n"
+        "  - {gene: KRASS, hgvs_p: p.G12D, vaf: 0.3}\n  - {gene: KRAS, hgvs_p: p.A12D}\n",
+        encoding="utf-8",
+    )
+    run = _cli(str(dossier), "--format", "json")
+    assert run.returncode == 0, run.stderr
+    report = json.loads(run.stdout)
+    by = {a["name"]: a for a in report["alterations"]}
+    assert "did you mean KRAS?" in by["KRASS p.G12D"]["symbol_note"]
+    assert "residue 12 of KRAS is G" in by["KRAS p.A12D"]["annotation_error"]
+    assert [c["tier"] for c in report["candidates"] if c["subprotocol"] == "D"] == ["possible"]

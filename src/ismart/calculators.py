@@ -251,6 +251,43 @@ def qtcf(qt_ms: float, *, heart_rate_bpm: float | None = None, rr_ms: float | No
     return float(qt_ms / rr_s ** (1.0 / 3.0))
 
 
+def qtcf_at_most(
+    limit_ms: float, qt_ms: float, *, heart_rate_bpm: float | None = None, rr_ms: float | None = None
+) -> bool:
+    """Is Fridericia's QTcF at most ``limit_ms``? Decided exactly, without the cube root.
+
+    QT / RR^(1/3) <= L  is  QT^3 <= L^3 x RR (RR > 0, in seconds), and QT, L and RR (60 / rate,
+    or rr_ms / 1000) are exact fractions of the numbers as reported, so a QTcF of exactly 450 ms
+    (QT 414 ms, RR 778.688 ms: 414 / 0.9200 = 450) is within 450 although the float cube root
+    gives 450.00000000000006.
+    """
+    _require_positive(qt_ms=qt_ms, limit_ms=limit_ms)
+    if heart_rate_bpm is not None and rr_ms is None:
+        _require_positive(heart_rate_bpm=heart_rate_bpm)
+        rr_s = 60 / exact(heart_rate_bpm)
+    elif rr_ms is not None and heart_rate_bpm is None:
+        _require_positive(rr_ms=rr_ms)
+        rr_s = exact(rr_ms) / 1000
+    else:
+        raise ValueError("qtcf_at_most needs exactly one of heart_rate_bpm and rr_ms")
+    return exact(qt_ms) ** 3 <= exact(limit_ms) ** 3 * rr_s
+
+
+def egfr_bedside_schwartz_exact(height_cm: float, creatinine_mg_dl: Fraction) -> Fraction:
+    """The bedside Schwartz eGFR as an exact fraction (0.413 x height / SCr), for thresholds."""
+    _require_positive(height_cm=height_cm)
+    if creatinine_mg_dl <= 0:
+        raise ValueError(f"creatinine_mg_dl must be above 0, got {float(creatinine_mg_dl)!r}")
+    return Fraction("0.413") * exact(height_cm) / creatinine_mg_dl
+
+
+def as_number(value: Fraction, limit: float = 1e9) -> float | str:
+    """A fraction for evidence and reports: a float, or text for one too large to be a float."""
+    if abs(value) > limit:
+        return f"more than {limit:g}"
+    return float(value)
+
+
 def performance_scale(age: Age, lansky_up_to_completed_years: int) -> Literal["lansky", "karnofsky"]:
     """The performance scale for a patient of ``age``: Lansky up to the given age in completed
     years (the protocol data's ``lansky_up_to_completed_years``; HEM-iSMART: 12), Karnofsky above,

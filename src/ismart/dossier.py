@@ -20,6 +20,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictFloat,
 
 from ismart import calculators
 from ismart.errors import DossierError
+from ismart.jsonkeys import DuplicateKeyError, unique_keys
 
 
 def _iso_date(value: Any) -> Any:
@@ -107,6 +108,10 @@ class Fusion(_Section):
     three_prime: str
     in_frame: bool | None = None
     retains_kinase_domain: bool | None = None
+    # Reads supporting the fusion as the caller counted them (set by the fusion readers; molecular area):
+    # Arriba split_reads1 + split_reads2 + discordant_mates, STAR-Fusion JunctionReadCount +
+    # SpanningFragCount; the best-supported row when a partner pair is listed on several rows.
+    supporting_reads: Annotated[StrictInt, Field(ge=0)] | None = None
 
 
 CopyNumberCall = Literal["homozygous_deletion", "heterozygous_deletion", "deletion", "amplification", "gain"]
@@ -459,21 +464,14 @@ _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _s
 _StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _strict_timestamp)
 
 
-def _no_duplicate_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise DossierError("", f"duplicate key {key!r} in JSON (each key once)")
-        result[key] = value
-    return result
-
-
 def parse_text(text: str, *, json_format: bool, name: str) -> Any:
     """Parse dossier text (YAML or JSON), refusing duplicate keys; errors name the line."""
     try:
         if json_format:
-            return json.loads(text, object_pairs_hook=_no_duplicate_pairs)
+            return json.loads(text, object_pairs_hook=unique_keys)
         return yaml.load(text, Loader=_StrictLoader)
+    except DuplicateKeyError as exc:
+        raise DossierError("", f"{name}: duplicate key {exc.key!r} in JSON (each key once)") from None
     except json.JSONDecodeError as exc:
         raise DossierError("", f"{name}: invalid JSON at line {exc.lineno}: {exc.msg}") from None
     except yaml.YAMLError as exc:

@@ -84,6 +84,10 @@ class DrugEntry(_Frozen):
     classes: tuple[str, ...] = Field(min_length=1)
     sources: dict[str, str]
     names_source: str | None = None  # where the brand names / national spellings were read
+    # False: a cited document's text was not checked for this entry's class memberships
+    verified: bool = True
+    # False: the names were written from the registers named by names_source without checking each
+    names_verified: bool = True
 
     @model_validator(mode="after")
     def _check(self) -> Self:
@@ -93,6 +97,10 @@ class DrugEntry(_Frozen):
             raise ValueError(f"{self.name}: a class is listed twice")
         if set(self.sources) != set(self.classes):
             raise ValueError(f"{self.name}: cite exactly one source for each class")
+        if self.synonyms and self.names_source is None:
+            raise ValueError(
+                f"{self.name}: other names are given, so cite where they come from (names_source)"
+            )
         return self
 
 
@@ -188,6 +196,25 @@ def _lookup(index: Mapping[str, DrugEntry], text: str, longest: int) -> DrugEntr
     return best
 
 
+# Units, dosage forms, routes and frequencies as sites write them after a name ("50 mg/5 ml
+# suspensie", "0.15 mg/kg iv", "400 mg/80 mg", "1 dd zo nodig"): text made of these alone names no drug.
+_DOSE_TEXT = """
+    mg g gram grams mcg ug microgram micrograms ng ml l dl iu ie u units unit eenheden kg m mmol meq
+    tablet tablets tab tabs tablett tabletten tabl comprime comprimes capsule capsules caps cap kapsel
+    kapseln suspension suspensie suspensjon solution oplossing losung loesung drank syrup siroop sirup
+    drops druppels tropfen injection inj infusion infuus oral orale po iv sc im it inh bid tid qid qd od
+    dd daily per day days dag daags x h hr uur hours week wk prn zn zo nodig bei bedarf sachet granules
+    powder vial amp ampoule liquid ointment cream spray mouthwash
+"""
+_DOSE_WORDS = frozenset(_DOSE_TEXT.split())
+
+
+def is_dose_text(text: str) -> bool:
+    """True when ``text`` holds only numbers, units, dosage forms, routes or frequencies."""
+    words = _tokens(text)
+    return bool(words) and all(w.isdigit() or w in _DOSE_WORDS for w in words)
+
+
 # ---- the table
 
 
@@ -247,6 +274,16 @@ class MedicationTable:
         if name not in self._seen:
             self._seen[name] = _lookup(self._index, name, self._longest)
         return self._seen[name]
+
+    def by_other_name(self, name: str) -> bool:
+        """Whether ``name`` is recognised through one of the entry's other names, not its INN."""
+        entry = self.match(name)
+        if entry is None:
+            return False
+        inn = _key(entry.name)
+        words = _tokens(name)
+        runs = {_fold("".join(words[i:j])) for i in range(len(words)) for j in range(i + 1, len(words) + 1)}
+        return inn not in runs
 
     def suggest(self, name: str) -> str | None:
         """The table name closest to an unrecognised ``name`` ("did you mean ...?"), if any is close."""
@@ -412,16 +449,28 @@ def _merge_qt(drugs: tuple[DrugEntry, ...], rows: list[_QtRow], source_id: str) 
         brands = tuple(dict.fromkeys(b for b in row.brands if _key(b) not in index))
         if entry is None:
             merged[row.generic] = DrugEntry(
-                name=row.generic, synonyms=brands, classes=(QT_CLASS,), sources={QT_CLASS: source_id}
+                name=row.generic,
+                synonyms=brands,
+                classes=(QT_CLASS,),
+                sources={QT_CLASS: source_id},
+                names_source=source_id if brands else None,
             )
         elif QT_CLASS in entry.classes:
             if brands:
-                merged[entry.name] = entry.model_copy(update={"synonyms": entry.synonyms + brands})
+                merged[entry.name] = entry.model_copy(
+                    update={
+                        "synonyms": entry.synonyms + brands,
+                        "names_source": entry.names_source or source_id,
+                    }
+                )
         else:
             merged[entry.name] = DrugEntry(
                 name=entry.name,
                 synonyms=entry.synonyms + brands,
                 classes=(*entry.classes, QT_CLASS),
                 sources={**entry.sources, QT_CLASS: source_id},
+                names_source=entry.names_source or (source_id if brands else None),
+                verified=entry.verified,
+                names_verified=entry.names_verified,
             )
     return tuple(merged.values())

@@ -18,6 +18,7 @@ from ismart.api.deps import AppState
 from ismart.protocol.loader import load_from
 from ismart.registry import db, services
 from ismart.registry.access import Role
+from ismart.registry.context import RegistryContext, shipped
 from ismart.registry.settings import Settings
 
 LEVELS = [-1, 1, 2, 3, 4]
@@ -62,42 +63,38 @@ class Phase1:
 
 
 def open_phase1(engine: Engine, tmp_path: Path) -> Iterator[Phase1]:
-    services.activate_protocol(load_from(phase1_folder(tmp_path)))
-    try:
-        clock = [TODAY]
-        settings = Settings(database_url=str(engine.url), secret_key="test-secret-key-0123456789abcdef")
-        state = AppState(
-            settings=settings, sessions=db.make_sessionmaker(engine=engine), today=lambda: clock[0]
-        )
-        state.write(services.seed)
-        registry = Registry(state=state, app=create_app(state=state))
-        users = {f"inv_{s}": (Role.site_investigator, s) for s in SITES}
-        users |= {f"staff_{s}": (Role.site_staff, s) for s in SITES}
-        users |= {"committee": (Role.safety_committee, None), "office": (Role.trial_office, None)}
-        users |= {"monitor": (Role.monitor, None)}
+    context = RegistryContext(load_from(phase1_folder(tmp_path)), shipped().efficacy)
+    clock = [TODAY]
+    settings = Settings(database_url=str(engine.url), secret_key="test-secret-key-0123456789abcdef")
+    sessions = db.make_sessionmaker(engine=engine, context=context)
+    state = AppState(settings=settings, sessions=sessions, today=lambda: clock[0])
+    state.write(services.seed)
+    registry = Registry(state=state, app=create_app(state=state))
+    users = {f"inv_{s}": (Role.site_investigator, s) for s in SITES}
+    users |= {f"staff_{s}": (Role.site_staff, s) for s in SITES}
+    users |= {"committee": (Role.safety_committee, None), "office": (Role.trial_office, None)}
+    users |= {"monitor": (Role.monitor, None)}
 
-        def work(session: Session) -> None:
-            for name, (role, site) in users.items():
-                services.create_user(
-                    session,
-                    actor=services.SYSTEM,
-                    username=name,
-                    role=role,
-                    site_code=site,
-                    password=PASSWORD,
-                )
+    def work(session: Session) -> None:
+        for name, (role, site) in users.items():
+            services.create_user(
+                session,
+                actor=services.SYSTEM,
+                username=name,
+                role=role,
+                site_code=site,
+                password=PASSWORD,
+            )
 
-        state.write(work)
-        headers = {}
-        client = registry.client()
-        for name in users:
-            token = client.post("/token", json={"username": name, "password": PASSWORD}).json()[
-                "access_token"
-            ]
-            headers[name] = {"Authorization": f"Bearer {token}"}
-        yield Phase1(registry, headers, clock)
-    finally:
-        services.activate_protocol(None)
+    state.write(work)
+    headers = {}
+    client = registry.client()
+    for name in users:
+        token = client.post("/token", json={"username": name, "password": PASSWORD}).json()[
+            "access_token"
+        ]
+        headers[name] = {"Authorization": f"Bearer {token}"}
+    yield Phase1(registry, headers, clock)
 
 
 def reviewed(phase1: Phase1, site: str) -> str:

@@ -16,8 +16,10 @@ from fastapi import FastAPI
 from sqlalchemy.orm import Session
 
 from ismart.api.deps import AppState
+from ismart.protocol.model import Protocol
 from ismart.registry import services
 from ismart.registry.access import Role
+from ismart.registry.context import CONTEXT_KEY, RegistryContext, shipped
 
 with warnings.catch_warnings():  # starlette prefers httpx2; httpx 0.28 is the pinned client
     warnings.simplefilter("ignore")
@@ -124,3 +126,14 @@ def amended_protocol(tmp_path: Path, *, version: str, b_status: str) -> Path:
         b_text.replace("\nstatus: recruiting\n", f"\nstatus: {b_status}\n", 1), encoding="utf-8"
     )
     return folder
+
+
+def use_context(state: AppState, context: RegistryContext | None = None) -> None:
+    """Re-make the registry's session factory with other protocol data in force (None: shipped),
+    as a restart with another ISMART_PROTOCOL_DIR would; the app sees it on its next request."""
+    state.sessions.configure(info={**state.sessions.kw["info"], CONTEXT_KEY: context or shipped()})
+
+
+def use_protocol(state: AppState, protocol: Protocol | None = None) -> None:
+    """``use_context`` with the given protocol data and the shipped efficacy designs."""
+    use_context(state, None if protocol is None else RegistryContext(protocol, shipped().efficacy))

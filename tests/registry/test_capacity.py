@@ -3,6 +3,8 @@ from __future__ import annotations
 import threading
 
 from registry_helpers import OTHER_SITE, SITE, TODAY, Registry, add_users, flow_to_reviewed
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from ismart.registry import services
 from ismart.registry.errors import Conflict
@@ -13,7 +15,7 @@ RACING_SITES = [(SITE, "investigator"), (OTHER_SITE, "other_investigator")]
 
 
 def _leave_places(registry: Registry, free: int) -> None:
-    def work(session: services.Session) -> None:
+    def work(session: Session) -> None:
         counter = session.get(Counter, "B")
         assert counter is not None
         counter.used = counter.capacity - free
@@ -52,7 +54,7 @@ def test_race_for_the_last_two_places(registry: Registry) -> None:
     with registry.state.sessions() as session:
         counter = session.get(Counter, "B")
         assert counter is not None and counter.used == counter.capacity
-        assert len(session.scalars(services.select(Registration)).all()) == 2
+        assert len(session.scalars(select(Registration)).all()) == 2
 
 
 def test_two_sites_race_over_http_for_the_last_places(registry: Registry) -> None:
@@ -84,5 +86,5 @@ def test_two_sites_race_over_http_for_the_last_places(registry: Registry) -> Non
     assert statuses == [201, 201] + [409] * (len(racers) - 2), answers
     assert all("is full" in detail for status, detail in answers if status == 409)
     with registry.state.sessions() as session:
-        numbers = session.scalars(services.select(Registration.subject_number)).all()
+        numbers = session.scalars(select(Registration.subject_number)).all()
     assert sorted(numbers) == ["B-001", "B-002"]

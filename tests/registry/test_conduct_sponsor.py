@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from ismart.errors import ProtocolDataError
 from ismart.registry import dose_finding, services
+from ismart.registry.context import in_force
 
 DRUGS = ["dasatinib", "venetoclax", "dexamethasone", "cyclophosphamide", "cytarabine"]
 
@@ -186,7 +187,7 @@ def test_a_sponsor_file_may_not_change_public_levels(
     )
     monkeypatch.setenv("ISMART_DOSE_LEVELS", str(levels))
     with pytest.raises(ProtocolDataError) as caught:
-        dose_finding.dose_level_plan(services.protocol())
+        dose_finding.dose_level_plan(in_force(phase1.registry.state.sessions).protocol)
     assert str(caught.value) == (
         "levels.yaml: subprotocols.B: the protocol's public levels are [-1, 1, 2, 3, 4] starting at 1; "
         "the sponsor file may not change them"

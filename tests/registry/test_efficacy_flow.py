@@ -11,11 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from registry_helpers import Registry, add_users, flow_to_reviewed
+from registry_helpers import Registry, add_users, flow_to_reviewed, use_context
 from starlette.testclient import TestClient
 
-from ismart.protocol.loader import load_from
-from ismart.registry import responses, services
+from ismart.registry.context import from_settings
 
 # A synthetic sponsor design for B: stop after 4 evaluable with at most 1 response; promising
 # with more than 3 responses among 8.
@@ -47,10 +46,8 @@ def trial(registry: Registry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     shutil.copytree(str(resources.files("ismart") / "protocols" / "hem_ismart"), folder)
     (folder / "efficacy.yaml").write_text(SPONSOR, encoding="utf-8")
     monkeypatch.setenv("ISMART_PROTOCOL_DIR", str(folder))
-    services.activate_protocol(load_from(folder))
-    responses.activate_efficacy(None)
+    use_context(registry.state, from_settings(protocol_dir=str(folder)))
     yield registry
-    services.activate_protocol(None)
 
 
 def _treated(trial: Registry, c: TestClient, h: dict[str, dict[str, str]], dose_level: int = 1) -> str:

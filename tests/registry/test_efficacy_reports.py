@@ -67,6 +67,7 @@ def test_reports_equal_the_records(trial: Registry, tmp_path: Path) -> None:  # 
     assert efficacy["stage"] == "continue to stage 2"
     assert efficacy["decision"] == "2 responses among 3 evaluable: more than r1 = 1"
     assert efficacy["evaluable / responders / pending / not evaluable"] == "3 / 2 / 0 / 0"
+    assert efficacy["ORR after cycle 1 at the RP2D"] == "2 of 3 evaluable (67%)"
     assert (tmp_path / "B-flow.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert (tmp_path / "B-report.pdf").read_bytes()[:5] == b"%PDF-"
 

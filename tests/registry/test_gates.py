@@ -8,8 +8,10 @@ from datetime import timedelta
 
 from registry_helpers import TODAY, Registry, add_users, eligible_b, flow_to_reviewed, flow_to_screened
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from ismart.registry import services
+from ismart.registry.context import in_force
 from ismart.registry.errors import Conflict
 from ismart.registry.models import AuditEntry, Registration, Screening, Subject
 
@@ -32,7 +34,7 @@ def _decide(registry: Registry, code: str, subprotocol: str | None) -> None:
 
 
 def _set_verdict(registry: Registry, code: str, verdict: str) -> None:
-    def work(session: services.Session) -> None:
+    def work(session: Session) -> None:
         row = session.scalars(select(Screening).where(Screening.subject_code == code)).one()
         row.verdicts = json.dumps({"B": verdict})
 
@@ -89,7 +91,7 @@ def test_latest_dossier_gate(registry: Registry) -> None:
 
 def test_screening_age_gate(registry: Registry) -> None:
     code = flow_to_reviewed(registry)
-    limit = services.protocol().master.registration
+    limit = in_force(registry.state.sessions).protocol.master.registration
     assert limit is not None and limit.screening_max_age_days == 7
 
     def attempt(days: int) -> None:
@@ -164,13 +166,13 @@ def test_register_and_withdraw_race_ends_consistent(registry: Registry) -> None:
     for code in codes:
         barrier = threading.Barrier(2)
 
-        def register(s: services.Session, code: str = code, barrier: threading.Barrier = barrier) -> object:
+        def register(s: Session, code: str = code, barrier: threading.Barrier = barrier) -> object:
             barrier.wait()
             return services.register(
                 s, actor=services.SYSTEM, code=code, subprotocol="B", dose_level=1, as_of=TODAY
             )
 
-        def withdraw(s: services.Session, code: str = code, barrier: threading.Barrier = barrier) -> object:
+        def withdraw(s: Session, code: str = code, barrier: threading.Barrier = barrier) -> object:
             barrier.wait()
             return services.withdraw(s, actor=services.SYSTEM, code=code, reason="parents' wish")
 

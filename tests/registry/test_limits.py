@@ -82,3 +82,37 @@ def test_stored_dossiers_refuse_unstorable_values(
     assert response.status_code == 422 and reason in response.json()["detail"], response.text
     with registry.state.sessions() as session:
         assert session.scalar(select(func.count()).select_from(DossierVersion)) == 1
+
+
+def test_a_duplicate_key_in_a_screening_body_is_refused_naming_it(registry: Registry) -> None:
+    """Issue 9: the API refuses a key given twice (json would keep the last one silently)."""
+    h = add_users(registry)
+    raw = '{"infections": {"hiv": "positive", "hiv": "negative"}}'
+    response = registry.client().post(
+        "/screen", content=raw, headers={**h["staff"], "content-type": "application/json"}
+    )
+    assert response.status_code == 422, response.text
+    assert response.json() == {
+        "detail": "body: duplicate key 'hiv': each key may appear once in a JSON object"
+    }
+    # the same key in two different objects is not a duplicate
+    raw = '{"patient": {"id": "X-1"}, "diagnosis": {"status": "relapsed"}, "consent": {"assent": "obtained"}}'
+    ok = registry.client().post(
+        "/screen", content=raw, headers={**h["staff"], "content-type": "application/json"}
+    )
+    assert ok.status_code == 200, ok.text
+
+
+def test_a_duplicate_key_in_a_dossier_upload_is_refused_and_nothing_is_stored(registry: Registry) -> None:
+    import json
+
+    h = add_users(registry)
+    code = flow_to_screened(registry)
+    body = json.dumps({"data": eligible_b(), "reason": "update"})
+    raw = body[:-1] + ', "reason": "second"}'  # the top-level key "reason" twice
+    response = registry.client().post(
+        f"/subjects/{code}/dossiers", content=raw, headers={**h["staff"], "content-type": "application/json"}
+    )
+    assert response.status_code == 422 and "duplicate key 'reason'" in response.json()["detail"]
+    with registry.state.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(DossierVersion)) == 1

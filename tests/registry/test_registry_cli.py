@@ -63,18 +63,15 @@ def test_rescreen_run_lists_changes_and_review_closes_them(
         "ISMART_PROTOCOL_DIR", str(amended_protocol(tmp_path, version="2027.1.0", b_status="closed"))
     )
     runner = CliRunner()
-    try:
-        ran = runner.invoke(main_app, ["rescreen", "run"])
-        assert ran.exit_code == 0, ran.output
-        assert "1 re-run, 1 verdicts changed" in ran.output
-        assert "ELIGIBLE" in ran.output and "NOT_ELIGIBLE" in ran.output and "pending" in ran.output
-        assert "0 re-run" in runner.invoke(main_app, ["rescreen", "run"]).output
-        pending = runner.invoke(main_app, ["rescreen", "changes", "--pending"])
-        assert "1 verdict changes" in pending.output
-        missing = runner.invoke(main_app, ["rescreen", "review", "99", "--note", "seen"])
-        assert missing.exit_code == 2 and "verdict change 99 not found" in missing.output
-        reviewed = runner.invoke(main_app, ["rescreen", "review", "1", "--note", "B closed by the sponsor"])
-        assert reviewed.exit_code == 0, reviewed.output
-        assert "0 verdict changes" in runner.invoke(main_app, ["rescreen", "changes", "--pending"]).output
-    finally:
-        services.activate_protocol(None)
+    ran = runner.invoke(main_app, ["rescreen", "run"])
+    assert ran.exit_code == 0, ran.output
+    assert "1 re-run, 1 verdicts changed" in ran.output
+    assert "ELIGIBLE" in ran.output and "NOT_ELIGIBLE" in ran.output and "pending" in ran.output
+    assert "0 re-run" in runner.invoke(main_app, ["rescreen", "run"]).output
+    pending = runner.invoke(main_app, ["rescreen", "changes", "--pending"])
+    assert "1 verdict changes" in pending.output
+    missing = runner.invoke(main_app, ["rescreen", "review", "99", "--note", "seen"])
+    assert missing.exit_code == 2 and "verdict change 99 not found" in missing.output
+    reviewed = runner.invoke(main_app, ["rescreen", "review", "1", "--note", "B closed by the sponsor"])
+    assert reviewed.exit_code == 0, reviewed.output
+    assert "0 verdict changes" in runner.invoke(main_app, ["rescreen", "changes", "--pending"]).output

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ from registry_helpers import (
     add_users,
     amended_protocol,
     flow_to_reviewed,
+    use_protocol,
 )
 from sqlalchemy import select
 
@@ -27,12 +27,6 @@ from ismart.registry.models import AuditEntry, Screening, VerdictChange
 
 def _amended(tmp_path: Path, *, version: str, b_status: str) -> Protocol:
     return load_from(amended_protocol(tmp_path, version=version, b_status=b_status))
-
-
-@pytest.fixture(autouse=True)
-def shipped_protocol_afterwards() -> Iterator[None]:
-    yield
-    services.activate_protocol(None)
 
 
 def _register_b(registry: Registry, code: str) -> None:
@@ -60,7 +54,7 @@ def test_lost_eligibility_is_listed_old_screening_kept_registration_refused(
     with registry.state.sessions() as session:
         original = session.scalars(select(Screening)).one()
         original_result = original.result
-    services.activate_protocol(_amended(tmp_path, version="2027.1.0", b_status="suspended"))
+    use_protocol(registry.state, _amended(tmp_path, version="2027.1.0", b_status="suspended"))
 
     report = _rescreen(registry)
 
@@ -84,11 +78,11 @@ def test_lost_eligibility_is_listed_old_screening_kept_registration_refused(
 
 
 def test_gained_eligibility_waits_for_review_then_registers(registry: Registry, tmp_path: Path) -> None:
-    services.activate_protocol(_amended(tmp_path, version="2026.10.0", b_status="suspended"))
+    use_protocol(registry.state, _amended(tmp_path, version="2026.10.0", b_status="suspended"))
     code = flow_to_reviewed(registry)
     with pytest.raises(Conflict, match="NOT_ELIGIBLE"):
         _register_b(registry, code)
-    services.activate_protocol(None)  # the shipped data, B recruiting
+    use_protocol(registry.state)  # the shipped data, B recruiting
 
     [change] = _rescreen(registry).changes
     assert (change.old_verdict, change.new_verdict) == ("NOT_ELIGIBLE", "ELIGIBLE")
@@ -115,7 +109,7 @@ def test_gained_eligibility_waits_for_review_then_registers(registry: Registry, 
 def test_off_study_subjects_are_not_rescreened(registry: Registry, tmp_path: Path) -> None:
     code = flow_to_reviewed(registry)
     registry.state.write(lambda s: services.withdraw(s, actor=services.SYSTEM, code=code, reason="family"))
-    services.activate_protocol(_amended(tmp_path, version="2027.1.0", b_status="suspended"))
+    use_protocol(registry.state, _amended(tmp_path, version="2027.1.0", b_status="suspended"))
     report = _rescreen(registry)
     assert (report.checked, report.rescreened) == (0, 0)
 
@@ -124,7 +118,7 @@ def test_changes_over_the_api_by_role_and_site(registry: Registry, tmp_path: Pat
     headers = add_users(registry)
     code = flow_to_reviewed(registry)
     other = flow_to_reviewed(registry, site=OTHER_SITE)
-    services.activate_protocol(_amended(tmp_path, version="2027.1.0", b_status="suspended"))
+    use_protocol(registry.state, _amended(tmp_path, version="2027.1.0", b_status="suspended"))
     client = registry.client()
 
     assert client.post("/screenings/rescreen", headers=headers["investigator"]).status_code == 403

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from registry_helpers import EXAMPLES, SITE, Registry, add_users, amended_protocol, eligible_b
+from registry_helpers import EXAMPLES, SITE, Registry, add_users, amended_protocol, eligible_b, use_protocol
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
@@ -27,41 +27,38 @@ def test_cli_api_and_registry_agree_under_an_amended_protocol(
     folder = amended_protocol(tmp_path, version="2027.1.0", b_status="suspended")
     monkeypatch.setenv("ISMART_PROTOCOL_DIR", str(folder))
     headers = add_users(registry)
-    try:
-        # what bootstrap.open_registry does with the deployment's settings, without a second database
-        services.activate_protocol(protocol_from_environment())
-        # the example without its patient.id, which the registry refuses under another subject (issue 9)
-        plain = tmp_path / "b-nup214-abl1-eligible.json"
-        plain.write_text(json.dumps(eligible_b()), encoding="utf-8")
-        cli = CliRunner().invoke(main_app, ["screen", str(plain), "--as-of", str(AS_OF), "-f", "json"])
-        assert cli.exit_code == 0, cli.output
-        from_cli = json.loads(cli.output)
+    # what bootstrap.open_registry does with the deployment's settings, without a second database
+    use_protocol(registry.state, protocol_from_environment())
+    # the example without its patient.id, which the registry refuses under another subject (issue 9)
+    plain = tmp_path / "b-nup214-abl1-eligible.json"
+    plain.write_text(json.dumps(eligible_b()), encoding="utf-8")
+    cli = CliRunner().invoke(main_app, ["screen", str(plain), "--as-of", str(AS_OF), "-f", "json"])
+    assert cli.exit_code == 0, cli.output
+    from_cli = json.loads(cli.output)
 
-        response = registry.client().post(
-            "/screen",
-            json=eligible_b(),
-            params={"as_of": str(AS_OF), "c1d1": str(C1D1)},
-            headers=headers["staff"],
+    response = registry.client().post(
+        "/screen",
+        json=eligible_b(),
+        params={"as_of": str(AS_OF), "c1d1": str(C1D1)},
+        headers=headers["staff"],
+    )
+    assert response.status_code == 200, response.text
+    from_api = response.json()
+
+    def stored(session: Session) -> Any:
+        subject = services.create_subject(session, actor=services.SYSTEM, site_code=SITE)
+        services.add_dossier(
+            session,
+            actor=services.SYSTEM,
+            code=subject.code,
+            data=eligible_b(),
+            reason=None,
+            as_of=AS_OF,
         )
-        assert response.status_code == 200, response.text
-        from_api = response.json()
+        row = services.screen_subject(session, actor=services.SYSTEM, code=subject.code, as_of=AS_OF)
+        return json.loads(row.result)
 
-        def stored(session: Session) -> Any:
-            subject = services.create_subject(session, actor=services.SYSTEM, site_code=SITE)
-            services.add_dossier(
-                session,
-                actor=services.SYSTEM,
-                code=subject.code,
-                data=eligible_b(),
-                reason=None,
-                as_of=AS_OF,
-            )
-            row = services.screen_subject(session, actor=services.SYSTEM, code=subject.code, as_of=AS_OF)
-            return json.loads(row.result)
-
-        from_registry = registry.state.write(stored)
-    finally:
-        services.activate_protocol(None)
+    from_registry = registry.state.write(stored)
 
     assert from_cli == from_api == from_registry
     assert from_cli["protocol"]["version"] == "2027.1.0"

@@ -20,6 +20,7 @@ from webhelpers import EXAMPLES, Server, check_page, external_requests, new_page
 from ismart.conduct.sponsor import DoseLevelFile
 from ismart.registry import conduct, dose_finding, services
 from ismart.registry.access import Principal, Role
+from ismart.registry.context import in_force
 from ismart.registry.models import User
 
 TODAY = date(2026, 3, 9)  # the web fixture's day
@@ -245,7 +246,7 @@ def test_dose_escalation_page_and_the_committees_decision(
     server: Server, browser: Any, d_with_sponsor_levels: None
 ) -> None:
     _committee(server)
-    d_drugs = next(sp.drugs for sp in services.protocol().subprotocols if sp.id == "D")
+    d_drugs = next(sp.drugs for sp in in_force(server.state.sessions).protocol.subprotocols if sp.id == "D")
     for _ in range(3):
         code = _registered(server, "d-kras-g12d-eligible.yaml", "D")
         _cycle1(server, code, TODAY - timedelta(days=40), list(d_drugs))

@@ -19,8 +19,9 @@ from ismart.api.routes_response import router as response_router
 from ismart.application.screening import ScreeningRequest, run_screening
 from ismart.errors import InputError, _one_line
 from ismart.http_status import status_for
-from ismart.registry import services
+from ismart.registry import access, screenings
 from ismart.registry.bootstrap import open_registry
+from ismart.registry.context import in_force
 from ismart.registry.errors import RegistryError
 from ismart.registry.settings import Settings, load_settings
 
@@ -68,16 +69,16 @@ async def _internal_error(_r: Request, exc: Exception) -> JSONResponse:
     return _error(500, "internal error")
 
 
-def warm_up() -> None:
+def warm_up(state: AppState) -> None:
     """Load the lazily cached reference data now, not in the first requests' threads at once."""
-    run_screening(ScreeningRequest(dossier={}, as_of=utc_today()), protocol=services.protocol())
+    run_screening(ScreeningRequest(dossier={}, as_of=utc_today()), protocol=in_force(state.sessions).protocol)
 
 
 def prepare_registry(settings: Settings) -> AppState:
     """Migrate, seed and re-run screenings made under other protocol data: once, before serving."""
     settings.signing_key()  # refuse to start without a real secret
     state = AppState(settings=settings, sessions=open_registry(settings))
-    report = state.write(lambda session: services.rescreen_outdated(session, actor=services.SYSTEM))
+    report = state.write(lambda session: screenings.rescreen_outdated(session, actor=access.SYSTEM))
     if report.rescreened:
         _LOG.warning(
             "protocol data %s: %d stored screenings re-run, %d verdict changes await review",
@@ -92,14 +93,15 @@ def worker_app() -> FastAPI:
     """The app of one server worker process; the parent prepared the database (uvicorn factory)."""
     settings = load_settings()
     settings.signing_key()
-    warm_up()
-    return create_app(state=AppState(settings=settings, sessions=open_registry(settings, prepare=False)))
+    state = AppState(settings=settings, sessions=open_registry(settings, prepare=False))
+    warm_up(state)
+    return create_app(state=state)
 
 
 def create_app(*, settings: Settings | None = None, state: AppState | None = None) -> FastAPI:
     if state is None:
         state = prepare_registry(settings or load_settings())
-        warm_up()
+        warm_up(state)
     app = FastAPI(title="ismart registry", version="0.1.0")
     app.state.registry = state
     app.include_router(router)

@@ -1,6 +1,7 @@
 """Hostile input at the door: a body size limit enforced before anything is parsed or anyone is
 authenticated, and JSON refused when it holds what the registry cannot store faithfully (NaN,
-Infinity, numbers out of range, lone surrogates, dates outside a plausible range)."""
+Infinity, numbers out of range, lone surrogates, dates outside a plausible range, a key given twice
+in one object, which the JSON parser would otherwise settle silently by keeping the last)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import json
 import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
+
+from ismart.jsonkeys import DuplicateKeyError, unique_keys
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -63,9 +66,13 @@ def _walk(value: Any, where: str) -> None:
 def check_json(body: bytes) -> None:
     """Raise BadJson naming the problem; plain syntax errors are left to the framework."""
     try:
-        value = json.loads(body, parse_constant=_constant, parse_float=_float, parse_int=_int)
+        value = json.loads(
+            body, parse_constant=_constant, parse_float=_float, parse_int=_int, object_pairs_hook=unique_keys
+        )
     except BadJson:
         raise
+    except DuplicateKeyError as exc:
+        raise BadJson(f"body: duplicate key {exc.key!r}: each key may appear once in a JSON object") from None
     except ValueError:
         return
     _walk(value, "")

@@ -13,8 +13,19 @@ from sqlalchemy.orm import Session
 from ismart.api import schemas as s
 from ismart.api.deps import AnyPrincipalDep, PrincipalDep, StateDep
 from ismart.application.screening import ScreeningRequest, run_screening, to_contract
-from ismart.registry import accounts, audit, services
+from ismart.registry import (
+    accounts,
+    audit,
+    board,
+    dossiers,
+    registrations,
+    screenings,
+    sites,
+    subjects,
+    verdict_changes,
+)
 from ismart.registry.access import Role, require
+from ismart.registry.context import in_force
 from ismart.registry.errors import Unauthorized
 from ismart.registry.models import AuditEntry, BoardDecision, DossierVersion, Screening
 from ismart.registry.security import issue_token
@@ -95,7 +106,7 @@ def screen_dossier(
 ) -> dict[str, Any]:
     """Screen a dossier without storing anything; returns the JSON contract."""
     request = ScreeningRequest(dossier=data, as_of=as_of or state.today(), c1d1=c1d1)
-    return to_contract(run_screening(request, protocol=services.protocol()))
+    return to_contract(run_screening(request, protocol=in_force(state.sessions).protocol))
 
 
 @router.post("/users", status_code=201, tags=["users"])
@@ -199,7 +210,7 @@ def list_sites(state: StateDep, _who: PrincipalDep) -> list[s.SitePublic]:
                 country=site.country,
                 statuses=statuses,
             )
-            for site, statuses in services.list_sites(db)
+            for site, statuses in sites.list_sites(db)
         ]
     )
 
@@ -209,7 +220,7 @@ def set_site_status(
     site_code: SiteCode, body: s.SiteStatusUpdate, state: StateDep, who: PrincipalDep
 ) -> dict[str, str]:
     row = state.write(
-        lambda db: services.set_site_status(
+        lambda db: sites.set_site_status(
             db,
             actor=who,
             site_code=site_code,
@@ -224,7 +235,7 @@ def set_site_status(
 @router.get("/subjects", tags=["subjects"])
 def list_subjects(state: StateDep, who: PrincipalDep) -> list[s.SubjectPublic]:
     return state.write(
-        lambda db: [s.SubjectPublic.model_validate(x) for x in services.list_subjects(db, actor=who)]
+        lambda db: [s.SubjectPublic.model_validate(x) for x in subjects.list_subjects(db, actor=who)]
     )
 
 
@@ -232,7 +243,7 @@ def list_subjects(state: StateDep, who: PrincipalDep) -> list[s.SubjectPublic]:
 def create_subject(body: s.SubjectCreate, state: StateDep, who: PrincipalDep) -> s.SubjectPublic:
     return state.write(
         lambda db: s.SubjectPublic.model_validate(
-            services.create_subject(db, actor=who, site_code=body.site_code)
+            subjects.create_subject(db, actor=who, site_code=body.site_code)
         )
     )
 
@@ -240,7 +251,7 @@ def create_subject(body: s.SubjectCreate, state: StateDep, who: PrincipalDep) ->
 @router.get("/subjects/{code}", tags=["subjects"])
 def get_subject(code: Code, state: StateDep, who: PrincipalDep) -> s.SubjectPublic:
     return state.write(
-        lambda db: s.SubjectPublic.model_validate(services.get_subject(db, actor=who, code=code))
+        lambda db: s.SubjectPublic.model_validate(subjects.get_subject(db, actor=who, code=code))
     )
 
 
@@ -248,24 +259,24 @@ def get_subject(code: Code, state: StateDep, who: PrincipalDep) -> s.SubjectPubl
 def transition(code: Code, body: s.TransitionCreate, state: StateDep, who: PrincipalDep) -> s.SubjectPublic:
     def work(db: Session) -> s.SubjectPublic:
         if body.to == "on_treatment":
-            services.start_treatment(db, actor=who, code=code)
+            subjects.start_treatment(db, actor=who, code=code)
         else:
-            services.withdraw(db, actor=who, code=code, reason=body.reason)
-        return s.SubjectPublic.model_validate(services.get_subject(db, actor=who, code=code))
+            subjects.withdraw(db, actor=who, code=code, reason=body.reason)
+        return s.SubjectPublic.model_validate(subjects.get_subject(db, actor=who, code=code))
 
     return state.write(work)
 
 
 @router.get("/subjects/{code}/dossiers", tags=["dossiers"])
 def list_dossiers(code: Code, state: StateDep, who: PrincipalDep) -> list[s.DossierPublic]:
-    return state.write(lambda db: [_dossier(x) for x in services.list_dossiers(db, actor=who, code=code)])
+    return state.write(lambda db: [_dossier(x) for x in dossiers.list_dossiers(db, actor=who, code=code)])
 
 
 @router.post("/subjects/{code}/dossiers", status_code=201, tags=["dossiers"])
 def add_dossier(code: Code, body: s.DossierCreate, state: StateDep, who: PrincipalDep) -> s.DossierPublic:
     return state.write(
         lambda db: _dossier(
-            services.add_dossier(
+            dossiers.add_dossier(
                 db, actor=who, code=code, data=body.data, reason=body.reason, as_of=state.today()
             )
         )
@@ -274,13 +285,15 @@ def add_dossier(code: Code, body: s.DossierCreate, state: StateDep, who: Princip
 
 @router.get("/subjects/{code}/screenings", tags=["screenings"])
 def list_screenings(code: Code, state: StateDep, who: PrincipalDep) -> list[s.ScreeningPublic]:
-    return state.write(lambda db: [_screening(x) for x in services.list_screenings(db, actor=who, code=code)])
+    return state.write(
+        lambda db: [_screening(x) for x in screenings.list_screenings(db, actor=who, code=code)]
+    )
 
 
 @router.post("/subjects/{code}/screenings", status_code=201, tags=["screenings"])
 def add_screening(code: Code, state: StateDep, who: PrincipalDep) -> s.ScreeningPublic:
     return state.write(
-        lambda db: _screening(services.screen_subject(db, actor=who, code=code, as_of=state.today()))
+        lambda db: _screening(screenings.screen_subject(db, actor=who, code=code, as_of=state.today()))
     )
 
 
@@ -289,7 +302,7 @@ def rescreen(state: StateDep, who: PrincipalDep) -> s.RescreenPublic:
     """Re-run stored screenings made under other protocol data; every changed verdict awaits review."""
 
     def work(db: Session) -> s.RescreenPublic:
-        report = services.rescreen_outdated(db, actor=who)
+        report = screenings.rescreen_outdated(db, actor=who)
         return s.RescreenPublic(
             protocol_version=report.protocol_version,
             checked=report.checked,
@@ -309,7 +322,7 @@ def list_verdict_changes(
     return state.write(
         lambda db: [
             s.VerdictChangePublic.model_validate(c)
-            for c in services.list_verdict_changes(db, actor=who, status=status)
+            for c in verdict_changes.list_verdict_changes(db, actor=who, status=status)
         ]
     )
 
@@ -323,7 +336,7 @@ def review_verdict_change(
 ) -> s.VerdictChangePublic:
     return state.write(
         lambda db: s.VerdictChangePublic.model_validate(
-            services.review_verdict_change(db, actor=who, change_id=change_id, note=body.note)
+            verdict_changes.review_verdict_change(db, actor=who, change_id=change_id, note=body.note)
         )
     )
 
@@ -331,7 +344,7 @@ def review_verdict_change(
 @router.get("/subjects/{code}/board-decisions", tags=["board"])
 def list_decisions(code: Code, state: StateDep, who: PrincipalDep) -> list[s.BoardDecisionPublic]:
     return state.write(
-        lambda db: [_decision(x) for x in services.list_board_decisions(db, actor=who, code=code)]
+        lambda db: [_decision(x) for x in board.list_board_decisions(db, actor=who, code=code)]
     )
 
 
@@ -341,7 +354,7 @@ def add_decision(
 ) -> s.BoardDecisionPublic:
     return state.write(
         lambda db: _decision(
-            services.add_board_decision(
+            board.add_board_decision(
                 db,
                 actor=who,
                 code=code,
@@ -361,7 +374,7 @@ def register(
 ) -> s.RegistrationPublic:
     return state.write(
         lambda db: s.RegistrationPublic.model_validate(
-            services.register(
+            registrations.register(
                 db,
                 actor=who,
                 code=code,
@@ -380,7 +393,7 @@ def list_registrations(code: Code, state: StateDep, who: PrincipalDep) -> list[s
     return state.write(
         lambda db: [
             s.RegistrationPublic.model_validate(x)
-            for x in services.list_registrations(db, actor=who, code=code)
+            for x in registrations.list_registrations(db, actor=who, code=code)
         ]
     )
 

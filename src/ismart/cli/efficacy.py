@@ -113,14 +113,15 @@ def report_command(
 ) -> None:
     """The efficacy stage with its decision, enrolment by site and month, and the flow of subjects
     (screened to responded), from the registry (ISMART_DATABASE_URL): CSV, PNG and PDF."""
-    from ismart.registry import responses, services
+    from ismart.registry import responses
+    from ismart.registry.access import SYSTEM
     from ismart.registry.bootstrap import open_registry
     from ismart.registry.settings import load_settings
     from ismart.report.efficacy_report import write_all
 
     try:
         with open_registry(load_settings())() as session:
-            actor = services.SYSTEM
+            actor = SYSTEM
             report = responses.efficacy(session, actor=actor, subprotocol=subprotocol)
             flow = responses.flow(session, actor=actor, subprotocol=subprotocol)
             rows = responses.enrolment(session, actor=actor, subprotocol=subprotocol)

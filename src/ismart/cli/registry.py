@@ -16,8 +16,8 @@ from sqlalchemy import inspect, select
 
 from ismart.cli.boundary import fail
 from ismart.errors import IsmartError
-from ismart.registry import accounts, audit, db, services
-from ismart.registry.access import SITE_ROLES, Role
+from ismart.registry import accounts, audit, db, screenings, verdict_changes
+from ismart.registry.access import SITE_ROLES, SYSTEM, Role
 from ismart.registry.bootstrap import open_registry
 from ismart.registry.models import AuditEntry, VerdictChange
 from ismart.registry.settings import load_settings
@@ -49,7 +49,7 @@ def user_add(
         with _sessions().begin() as session:
             accounts.create_user(
                 session,
-                actor=services.SYSTEM,
+                actor=SYSTEM,
                 username=username,
                 role=role,
                 site_code=site,
@@ -64,7 +64,7 @@ def user_add(
 def user_list() -> None:
     """List every user: role, site, whether active, whether a password change is due."""
     with _sessions()() as session:
-        users = accounts.list_users(session, actor=services.SYSTEM)
+        users = accounts.list_users(session, actor=SYSTEM)
         table = Table()
         for column in ("username", "role", "site", "active", "must change password"):
             table.add_column(column)
@@ -95,9 +95,7 @@ def _account_change(work: Callable[[db.Session], object], message: Callable[[obj
 def user_deactivate(username: Annotated[str, typer.Argument(help="Login name.")], reason: Reason) -> None:
     """Deactivate a user: every token of theirs stops working at once (audited)."""
     _account_change(
-        lambda s: accounts.set_active(
-            s, actor=services.SYSTEM, username=username, active=False, reason=reason
-        ),
+        lambda s: accounts.set_active(s, actor=SYSTEM, username=username, active=False, reason=reason),
         lambda _: f"deactivated {username}",
     )
 
@@ -106,9 +104,7 @@ def user_deactivate(username: Annotated[str, typer.Argument(help="Login name.")]
 def user_reactivate(username: Annotated[str, typer.Argument(help="Login name.")], reason: Reason) -> None:
     """Reactivate a user (audited); they sign in again."""
     _account_change(
-        lambda s: accounts.set_active(
-            s, actor=services.SYSTEM, username=username, active=True, reason=reason
-        ),
+        lambda s: accounts.set_active(s, actor=SYSTEM, username=username, active=True, reason=reason),
         lambda _: f"reactivated {username}",
     )
 
@@ -124,7 +120,7 @@ def user_role(
     where = f" at {site}" if site and role in SITE_ROLES else ""
     _account_change(
         lambda s: accounts.change_role(
-            s, actor=services.SYSTEM, username=username, role=role, site_code=site, reason=reason
+            s, actor=SYSTEM, username=username, role=role, site_code=site, reason=reason
         ),
         lambda _: f"{username} is now {role.value}{where}",
     )
@@ -134,7 +130,7 @@ def user_role(
 def user_reset_password(username: Annotated[str, typer.Argument(help="Login name.")], reason: Reason) -> None:
     """Give a user a one-time password (printed once) that must be changed at the next sign-in."""
     _account_change(
-        lambda s: accounts.reset_password(s, actor=services.SYSTEM, username=username, reason=reason),
+        lambda s: accounts.reset_password(s, actor=SYSTEM, username=username, reason=reason),
         lambda password: f"one-time password for {username}: {password} (must be changed at sign-in)",
     )
 
@@ -147,9 +143,7 @@ def user_unlock(
 ) -> None:
     """Lift a sign-in lockout of a username or an address (audited)."""
     _account_change(
-        lambda s: accounts.lift_lockout(
-            s, actor=services.SYSTEM, username=username, address=address, reason=reason
-        ),
+        lambda s: accounts.lift_lockout(s, actor=SYSTEM, username=username, address=address, reason=reason),
         lambda cleared: f"cleared {cleared} lockout entries",
     )
 
@@ -282,7 +276,7 @@ def _print_changes(changes: list[VerdictChange], summary: str) -> None:
 def rescreen_run() -> None:
     """Re-run stored screenings made under other protocol data; list every changed verdict."""
     with _sessions().begin() as session:
-        report = services.rescreen_outdated(session, actor=services.SYSTEM)
+        report = screenings.rescreen_outdated(session, actor=SYSTEM)
         summary = (
             f"protocol data {report.protocol_version}: {report.checked} latest screenings checked, "
             f"{report.rescreened} re-run, {len(report.changes)} verdicts changed"
@@ -296,8 +290,8 @@ def rescreen_changes(
 ) -> None:
     """List verdict changes found by re-screening."""
     with _sessions()() as session:
-        changes = services.list_verdict_changes(
-            session, actor=services.SYSTEM, status="pending" if pending else None
+        changes = verdict_changes.list_verdict_changes(
+            session, actor=SYSTEM, status="pending" if pending else None
         )
         _print_changes(changes, f"{len(changes)} verdict changes")
 
@@ -310,7 +304,7 @@ def rescreen_review(
     """Mark a verdict change reviewed, with a note (audited)."""
     try:
         with _sessions().begin() as session:
-            services.review_verdict_change(session, actor=services.SYSTEM, change_id=change_id, note=note)
+            verdict_changes.review_verdict_change(session, actor=SYSTEM, change_id=change_id, note=note)
     except IsmartError as exc:
         raise _fail(exc) from None
     typer.echo(f"verdict change {change_id} reviewed")
@@ -337,7 +331,7 @@ def serve(
         f"ismart registry listening on http://{host}:{port} ({workers} worker{'s' if workers > 1 else ''})"
     )
     if workers == 1:
-        warm_up()  # each worker process warms its own caches (worker_app)
+        warm_up(state)  # each worker process warms its own caches (worker_app)
         uvicorn.run(create_app(state=state), host=host, port=port, log_level="warning")
     else:
         uvicorn.run(

@@ -4,7 +4,8 @@ The DLT rule is ``ismart.treatment.adverse_events.DltRule``; HEM-iSMART's defini
 so the shipped rule is ismart's placeholder (``shipped_as_placeholder``), replaced by a sponsor file
 (``load_dlt_settings``). The share of planned doses a patient must receive in the DLT window to be
 evaluable without a DLT is not public either: ``PLACEHOLDER_MIN_DOSE_FRACTION`` is ismart's
-conservative placeholder (every planned dose), also replaced by the sponsor file.
+conservative placeholder (every planned dose), read from the protocol data (master.yaml
+``dose_finding.dlt_evaluability``) and also replaced by the sponsor file.
 
 A patient is, on a given day:
 
@@ -24,6 +25,8 @@ from datetime import date, timedelta
 from pydantic import BaseModel, ConfigDict, Field
 
 from ismart import yamlio
+from ismart.errors import InternalError
+from ismart.protocol import load_protocol
 from ismart.treatment.adverse_events import (
     PLACEHOLDER_DLT_RULE,
     AdverseEvent,
@@ -34,7 +37,11 @@ from ismart.treatment.adverse_events import (
 )
 from ismart.treatment.dosefinding import Evaluable
 
-PLACEHOLDER_MIN_DOSE_FRACTION = 1.0
+_SHIPPED = load_protocol().master.dose_finding
+if _SHIPPED is None:
+    raise InternalError("the shipped protocol data has no dose_finding section")
+PLACEHOLDER_MIN_DOSE_FRACTION: float = _SHIPPED.dlt_evaluability.min_dose_fraction
+_PLACEHOLDER_EVALUABILITY = _SHIPPED.dlt_evaluability.source == "ismart_placeholder"
 SCHEMA_VERSION = 1
 
 
@@ -42,7 +49,7 @@ class Evaluability(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     min_dose_fraction: float = Field(default=PLACEHOLDER_MIN_DOSE_FRACTION, gt=0, le=1)
-    shipped_as_placeholder: bool = True
+    shipped_as_placeholder: bool = _PLACEHOLDER_EVALUABILITY
 
 
 class DltSettings(BaseModel):

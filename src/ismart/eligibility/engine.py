@@ -78,15 +78,16 @@ def _criterion(criterion: Criterion, outcome: Outcome) -> CriterionResult:
     )
 
 
-def _earliest(planned: date | None, outcomes: list[Outcome]) -> date | None:
-    """First date every waiting period allows; None when one of them cannot be dated."""
+def _earliest(planned: date | None, as_of: date, outcomes: list[Outcome]) -> date | None:
+    """First date every waiting period allows, never before the screening date (a C1D1 cannot be
+    in the past) nor before the planned C1D1; None when one of the periods cannot be dated."""
     waits = [o for o in outcomes if o.waits]
     if any(o.earliest is None and o.status is not Status.MET for o in waits):
         return None
     dates = [o.earliest for o in waits if o.earliest is not None]
     if planned is not None:
         dates.append(planned)
-    return max(dates) if dates else None
+    return max(*dates, as_of) if dates else None
 
 
 def _alterations(sp: SubProtocol, profile: Profile) -> tuple[MatchedAlteration, ...]:
@@ -123,7 +124,7 @@ def screen_subprotocol(sp: SubProtocol, ctx: Context) -> SubprotocolResult:
         molecular_match=molecular_match,
         alterations=_alterations(sp, ctx.profile),
         verdict=verdict_of(c.status for c in criteria),
-        earliest_c1d1=_earliest(ctx.c1d1, [o for _, o in outcomes]),
+        earliest_c1d1=_earliest(ctx.c1d1, ctx.as_of, [o for _, o in outcomes]),
         criteria=criteria,
         missing=missing,
     )

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ismart.exchange.odm import Audit, SubjectRecord
 from ismart.registry.models import AuditEntry, Registration, Screening, Subject
+from ismart.registry.screenings import stored_verdicts
 
 
 def records_from_registry(session: Session) -> list[SubjectRecord]:
@@ -22,11 +21,11 @@ def records_from_registry(session: Session) -> list[SubjectRecord]:
             select(Screening).where(Screening.subject_code == subject.code).order_by(Screening.id)
         ):
             entry = audits.get(("screening", str(sc.id)))
-            for sp in json.loads(sc.result).get("subprotocols", []):
+            for sp_id, verdict in stored_verdicts(sc).items():  # the verdicts column, not the report
                 rec.forms.setdefault("SCREENING", []).append(
                     {
-                        "SUBPROTOCOL": sp.get("id"),
-                        "VERDICT": sp.get("verdict"),
+                        "SUBPROTOCOL": sp_id,
+                        "VERDICT": verdict,
                         "SCREENED_ON": sc.created_at.date().isoformat(),
                         "PROTOCOL_VERSION": sc.protocol_version,
                     }

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from ismart.logic import Status
 from ismart.molecular import reference
-from ismart.molecular.genes import normalize_gene
+from ismart.molecular.genes import check_symbol, normalize_gene
 from ismart.molecular.profile import Alteration, Profile
 from ismart.molecular.protein import parse_protein_change
 from ismart.protocol.model import (
@@ -95,6 +95,8 @@ def _variant(entry: VariantMatch, alt: Alteration) -> tuple[Status, str] | None:
             return None
         if alt.exon not in entry.exons:
             return None
+    if alt.annotation_error is not None:  # never MET on a change that contradicts the protein
+        return Status.REVIEW, f"{entry.label}: {alt.annotation_error}; review the annotation"
     return (Status.REVIEW if entry.review else Status.MET), entry.label
 
 
@@ -217,8 +219,35 @@ def published_resistance(profile: Profile) -> Iterator[tuple[Alteration, str, st
             gene = alt.gene == normalize_gene(entry.gene)
             if gene and alt.change is not None and alt.change.normalized() in wanted:
                 cited = "; ".join(data.sources[s].url for s in entry.sources)
+                evidence = "in-vitro evidence only" if entry.evidence == "in_vitro" else "clinical evidence"
+                tested = f"; tested with {entry.tested_with}" if entry.tested_with else ""
                 flag = (
                     f"published resistance to {entry.drug}: against {entry.subprotocol} "
-                    f"(not a protocol exclusion; for the board; {cited})"
+                    f"({evidence}{tested}; not a protocol exclusion; for the board; {cited})"
                 )
                 yield alt, entry.subprotocol, flag
+
+
+def _entry_genes(entries: list[MolecularMatch]) -> dict[str, set[str]]:
+    """The genes the entries name, by alteration kind."""
+    genes: dict[str, set[str]] = {}
+    for entry in entries:
+        if not isinstance(entry, DrugResponseMatch):
+            genes.setdefault(entry.kind, set()).add(normalize_gene(entry.gene))
+    return genes
+
+
+def symbol_reviews(profile: Profile, entries: list[MolecularMatch]) -> Iterator[tuple[Alteration, str]]:
+    """Alterations whose gene symbol is not an HGNC symbol but is one edit or two from a gene these
+    entries name (``KRASS`` beside a KRAS rule): the rule cannot be judged for them, so the board reviews
+    them instead of the rule reading NOT_MET."""
+    genes = _entry_genes(entries)
+    for alt in profile.alterations:
+        if not alt.unknown_symbols or (alt.kind == "fusion" and alt.side == "five_prime"):
+            continue
+        near = {
+            suggestion for symbol in alt.unknown_symbols for suggestion in check_symbol(symbol).candidates
+        }
+        hit = sorted(near & genes.get(alt.kind, set()))
+        if hit:
+            yield alt, f"{alt.symbol_note} ({', '.join(hit)} is a gene of this rule): board to judge"

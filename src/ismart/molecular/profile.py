@@ -8,8 +8,9 @@ from typing import Literal
 from ismart.dossier import Profiling, Variant
 from ismart.errors import DossierError
 from ismart.molecular import reference
-from ismart.molecular.genes import normalize_gene
+from ismart.molecular.genes import is_known_symbol, normalize_gene, unknown_symbol_note
 from ismart.molecular.protein import ChangeKind, HgvsError, ProteinChange, parse_protein_change
+from ismart.molecular.sequences import annotation_error
 
 AlterationKind = Literal["variant", "fusion", "copy_number", "expression", "drug_response"]
 VariantClass = Literal["missense", "inframe", "truncating", "protein_altering", "itd"]
@@ -65,7 +66,16 @@ class Alteration:
     central_lab: bool | None = None
     raw: str | None = None  # the protein change as the laboratory file wrote it
     vaf: float | None = None
+    reads: int | None = None  # reads supporting a fusion, as the caller counted them
     unreadable: str | None = None  # why ``raw`` could not be read (then the board reviews it)
+    unknown_symbols: tuple[str, ...] = ()  # gene symbols as written that are not HGNC symbols
+    annotation_error: str | None = None  # position or reference residue contradicts the protein
+
+    @property
+    def symbol_note(self) -> str | None:
+        """ "gene symbol 'KRASS' is not an HGNC ...; did you mean KRAS?" (computed when first shown)."""
+        notes = [note for note in map(unknown_symbol_note, self.unknown_symbols) if note]
+        return "; ".join(notes) or None
 
     @property
     def name(self) -> str:
@@ -121,7 +131,14 @@ def _variant(index: int, variant: Variant) -> Alteration:
     return Alteration(
         "variant", gene, detail, field, change=change, classes=classes, exon=variant.exon,
         raw=variant.protein_raw or variant.hgvs_p, unreadable=unreadable, vaf=variant.vaf,
+        unknown_symbols=_unknown(variant.gene),
+        annotation_error=annotation_error(gene, change) if change is not None else None,
     )  # fmt: skip
+
+
+def _unknown(*symbols: str) -> tuple[str, ...]:
+    """The symbols that are not HGNC (or curated) symbols, as written."""
+    return tuple(s.strip() for s in symbols if not is_known_symbol(s))
 
 
 def is_itd(gene: str, change: ProteinChange) -> bool:
@@ -147,6 +164,7 @@ def build_profile(profiling: Profiling | None) -> Profile:
     found: list[Alteration] = [_variant(i, v) for i, v in enumerate(profiling.variants or [])]
     for i, fusion in enumerate(profiling.fusions or []):
         five, three = normalize_gene(fusion.five_prime), normalize_gene(fusion.three_prime)
+        unknown = _unknown(fusion.five_prime, fusion.three_prime)
         for gene, partner, side in ((five, three, "five_prime"), (three, five, "three_prime")):
             found.append(
                 Alteration(
@@ -158,14 +176,26 @@ def build_profile(profiling: Profiling | None) -> Profile:
                     side=side,  # type: ignore[arg-type]
                     in_frame=fusion.in_frame,
                     retains_kinase_domain=fusion.retains_kinase_domain,
+                    unknown_symbols=unknown,
+                    reads=fusion.supporting_reads,
                 )
             )
     for i, cn in enumerate(profiling.copy_number or []):
         gene = normalize_gene(cn.gene)
-        found.append(Alteration("copy_number", gene, cn.call, f"profiling.copy_number[{i}]", call=cn.call))
+        found.append(
+            Alteration(
+                "copy_number", gene, cn.call, f"profiling.copy_number[{i}]", call=cn.call,
+                unknown_symbols=_unknown(cn.gene),
+            )
+        )  # fmt: skip
     for i, ex in enumerate(profiling.expression or []):
         gene = normalize_gene(ex.gene)
-        found.append(Alteration("expression", gene, f"{ex.status} expression", f"profiling.expression[{i}]"))
+        found.append(
+            Alteration(
+                "expression", gene, f"{ex.status} expression", f"profiling.expression[{i}]",
+                unknown_symbols=_unknown(ex.gene),
+            )
+        )  # fmt: skip
     for i, dr in enumerate(profiling.drug_response or []):
         ic50 = "IC50 not given" if dr.ic50_nM is None else f"IC50 {dr.ic50_nM:g} nM"
         found.append(

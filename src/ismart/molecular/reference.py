@@ -11,7 +11,9 @@ naming the file and the field.
 
 from __future__ import annotations
 
+import gzip
 import re
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any, Literal, Self, TypeVar
@@ -27,8 +29,11 @@ __all__ = [
     "DomainFile",
     "Gene",
     "GeneFile",
+    "HgncTable",
     "Hotspot",
     "HotspotFile",
+    "Protein",
+    "ProteinFile",
     "SourceRef",
     "domain",
     "gene_key",
@@ -37,9 +42,12 @@ __all__ = [
     "load_board_flags",
     "load_domains",
     "load_genes",
+    "load_hgnc",
     "load_hotspots",
+    "load_proteins",
     "load_variant_effects",
     "mechanism",
+    "protein",
 ]
 
 SCHEMA_VERSION = 1
@@ -332,6 +340,8 @@ class PublishedResistance(_Data):
     changes: list[str] = Field(min_length=1)
     drug: str = Field(min_length=1)
     subprotocol: str = Field(min_length=1)
+    evidence: Literal["clinical", "in_vitro"]  # in_vitro: cell lines or mutagenesis screens only
+    tested_with: str | None = None  # what the source tested, when it is not the protocol's drug
     sources: list[str] = Field(min_length=1)
     verified: bool
 
@@ -354,3 +364,138 @@ class BoardFlagFile(_Data):
 def load_board_flags() -> BoardFlagFile:
     """``reference/board_flags.yaml``, validated (cached)."""
     return _validate(BoardFlagFile, "board_flags.yaml")
+
+
+# --- hgnc_symbols.tsv.gz -----------------------------------------------------------------------
+
+HGNC_FILE = "hgnc_symbols.tsv.gz"
+
+
+@dataclass(frozen=True)
+class HgncTable:
+    """HGNC symbols: every name's key -> (how it is known, the approved symbol(s) it names).
+
+    ``how`` is ``approved``, ``previous`` or ``alias``. An approved symbol names only its gene; a previous
+    or alias symbol that HGNC lists for more than one gene (or that is another gene's previous symbol
+    while being an alias here) names all of them and is therefore ambiguous.
+    """
+
+    names: dict[str, tuple[str, tuple[str, ...]]]
+    approved: dict[str, str]  # approved symbol -> locus type
+    header: tuple[str, ...]  # the file's comment lines: sources, releases, licence
+
+
+def _hgnc_rows(text: str) -> tuple[list[str], list[list[str]]]:
+    header: list[str] = []
+    rows: list[list[str]] = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.startswith("#"):
+            header.append(line[1:].strip())
+            continue
+        cells = line.split("\t")
+        if len(cells) != 5:
+            raise ProtocolDataError(f"{HGNC_FILE}: line {number} has {len(cells)} fields, expected 5")
+        rows.append(cells)
+    if not rows or rows[0] != ["hgnc_id", "symbol", "locus_type", "previous", "aliases"]:
+        raise ProtocolDataError(f"{HGNC_FILE}: the column header is missing or changed")
+    return header, rows[1:]
+
+
+@cache
+def load_hgnc() -> HgncTable:
+    """``reference/hgnc_symbols.tsv.gz``: the HGNC symbol table (cached; about 44,000 genes)."""
+    path = resources.files("ismart") / "reference" / HGNC_FILE
+    header, rows = _hgnc_rows(gzip.decompress(path.read_bytes()).decode("utf-8"))
+    approved: dict[str, str] = {}
+    names: dict[str, tuple[str, tuple[str, ...]]] = {}
+    for _hgnc_id, symbol, locus_type, _previous, _aliases in rows:
+        approved[symbol] = locus_type
+        names.setdefault(gene_key(symbol), ("approved", (symbol,)))
+    others: dict[str, tuple[str, set[str]]] = {}
+    for _hgnc_id, symbol, _locus_type, previous, aliases in rows:
+        for how, listed in (("previous", previous), ("alias", aliases)):
+            for name in filter(None, listed.split("|")):
+                key = gene_key(name)
+                if key in names:
+                    continue  # an approved symbol names its own gene only
+                kind, owners = others.setdefault(key, (how, set()))
+                owners.add(symbol)
+                if kind != how:
+                    others[key] = ("previous" if "previous" in (kind, how) else how, owners)
+    for key, (how, owners) in others.items():
+        names[key] = (how, tuple(sorted(owners)))
+    return HgncTable(names, approved, tuple(header))
+
+
+# --- proteins.yaml -----------------------------------------------------------------------------
+
+_RESIDUES = "ACDEFGHIKLMNPQRSTVWYU"
+
+
+class Protein(_Data):
+    """A protein's canonical length and the reference residues we can source (or its whole sequence)."""
+
+    uniprot: str = Field(pattern=r"^[A-Z0-9]{6,10}$")
+    length: int = Field(ge=1)
+    length_source: str = Field(min_length=1)
+    refseq: str | None = None
+    residues: dict[int, str] = {}
+    residue_source: str | None = None
+    sequence: str | None = None
+    sequence_source: str | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.sequence is not None:
+            if len(self.sequence) != self.length:
+                raise ValueError(
+                    f"{self.uniprot}: sequence has {len(self.sequence)} residues, length says {self.length}"
+                )
+            if set(self.sequence) - set(_RESIDUES):
+                raise ValueError(f"{self.uniprot}: sequence has letters that are not amino acids")
+        for position, residue in self.residues.items():
+            if not 1 <= position <= self.length or len(residue) != 1 or residue not in _RESIDUES:
+                raise ValueError(
+                    f"{self.uniprot}: residue {residue!r} at {position} is not a residue of the protein"
+                )
+            if self.sequence is not None and self.sequence[position - 1] != residue:
+                raise ValueError(
+                    f"{self.uniprot}: residue {position} is {residue} but the sequence has another"
+                )
+        if self.residues and self.residue_source is None:
+            raise ValueError(f"{self.uniprot}: residues without a residue_source")
+        return self
+
+    def residue(self, position: int) -> str | None:
+        """The reference residue at ``position`` (1-based), or None when it is not sourced."""
+        if self.sequence is not None and 1 <= position <= self.length:
+            return self.sequence[position - 1]
+        return self.residues.get(position)
+
+
+class ProteinFile(_Data):
+    schema_version: int
+    name: str
+    version: str
+    sources: dict[str, SourceRef]
+    proteins: dict[str, Protein]
+
+    @model_validator(mode="after")
+    def _sources_known(self) -> Self:
+        for gene, protein in self.proteins.items():
+            cited = [protein.length_source, protein.residue_source, protein.sequence_source]
+            unknown = [s for s in cited if s is not None and s not in self.sources]
+            if unknown:
+                raise ValueError(f"{gene} cites unknown source(s) {unknown}")
+        return self
+
+
+@cache
+def load_proteins() -> ProteinFile:
+    """``reference/proteins.yaml``, validated (cached)."""
+    return _validate(ProteinFile, "proteins.yaml")
+
+
+def protein(gene: str) -> Protein | None:
+    """The protein reference data of ``gene`` (HGNC symbol), if any."""
+    return load_proteins().proteins.get(gene.strip().upper())

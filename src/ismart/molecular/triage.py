@@ -12,11 +12,24 @@ from dataclasses import dataclass
 
 from ismart.logic import Status
 from ismart.molecular import reference
-from ismart.molecular.matching import Hit, hits, pathway_reviews, published_resistance, resistance_hits
+from ismart.molecular.matching import (
+    Hit,
+    hits,
+    pathway_reviews,
+    published_resistance,
+    resistance_hits,
+    symbol_reviews,
+)
 from ismart.molecular.profile import Alteration, Profile
 from ismart.protocol.model import AlterationRule, Protocol, ResistanceRule
 
-TIER_ORDER = {"protocol-named": 0, "rule-matched": 1, "possible": 2, "not actionable": 3}
+TIER_ORDER = {
+    "protocol-named": 0,
+    "rule-matched": 1,
+    "possible": 2,
+    "unknown gene symbol": 3,  # not an HGNC symbol: never shown as "not actionable"
+    "not actionable": 4,
+}
 
 
 @dataclass(frozen=True)
@@ -42,6 +55,9 @@ class TriagedAlteration:
     field: str
     raw: str | None = None  # as the laboratory or the dossier wrote it, beside the normalised name
     vaf: float | None = None
+    reads: int | None = None  # reads supporting a fusion
+    symbol_note: str | None = None  # "gene symbol 'KRASS' is not an HGNC ...; did you mean KRAS?"
+    annotation_error: str | None = None  # position or residue contradicts the protein: for REVIEW
 
 
 @dataclass(frozen=True)
@@ -101,12 +117,18 @@ def triage(profile: Profile, protocol: Protocol) -> Triage:
                         )
                     )
                 if not by_sub.get(sp.id):  # nothing the rule names: open-list pathway genes, for the board
-                    for alt, why in pathway_reviews(profile, sp.id):
+                    found_open = [
+                        *((alt, why, "board_flags.yaml") for alt, why in pathway_reviews(profile, sp.id)),
+                        *(
+                            (alt, why, "hgnc_symbols.tsv.gz")
+                            for alt, why in symbol_reviews(profile, criterion.rule.matches)
+                        ),
+                    ]
+                    for alt, why, source in found_open:
                         pathway_hits.setdefault(sp.id, []).append((alt, why))
                         supports.setdefault(alt.field, []).append(
-                            Support(sp.id, criterion.rule.pathway, "possible", why, "board_flags.yaml",
-                                    criterion.number)
-                        )  # fmt: skip
+                            Support(sp.id, criterion.rule.pathway, "possible", why, source, criterion.number)
+                        )
             elif isinstance(criterion.rule, ResistanceRule):
                 for alt, mutation in resistance_hits(profile, criterion.rule.mutations):
                     flags.setdefault(alt.field, []).append(
@@ -118,7 +140,7 @@ def triage(profile: Profile, protocol: Protocol) -> Triage:
         for support in sorted(supports.get(alt.field, []), key=lambda s: (TIER_ORDER[s.tier], s.subprotocol)):
             if all(f.subprotocol != support.subprotocol for f in found):
                 found.append(support)  # the strongest call per sub-protocol
-        tier = found[0].tier if found else "not actionable"
+        tier = found[0].tier if found else "unknown gene symbol" if alt.unknown_symbols else "not actionable"
         triaged.append(
             TriagedAlteration(
                 alt.name,
@@ -132,6 +154,9 @@ def triage(profile: Profile, protocol: Protocol) -> Triage:
                 alt.field,
                 alt.raw,
                 alt.vaf,
+                alt.reads,
+                alt.symbol_note,
+                alt.annotation_error,
             )
         )
     triaged.sort(key=lambda t: (TIER_ORDER[t.tier], t.gene, t.name))

@@ -13,7 +13,12 @@ Arriba (column meanings from the Arriba documentation, "Output files"):
 * A breakpoint in an intergenic region names the closest genes with their distances,
   ``GENE1(12345),GENE2(678)``: the closest gene is used (the first on a tie). A partner written ``.``
   (no gene annotated on the contig) cannot be named, and that row is skipped.
-* ``retained_protein_domains`` is not interpreted: ``retains_kinase_domain`` stays None.
+* ``supporting_reads``: ``split_reads1`` + ``split_reads2`` + ``discordant_mates``.
+* ``retained_protein_domains`` (Arriba 2.x: the Pfam domains the fusion keeps, ``gene1 domains|gene2
+  domains``, each with the share of the domain kept, ``Protein_kinase_domain(100%)``) gives
+  ``retains_kinase_domain``: True when a kinase domain is kept whole (100 %) on either side, None when one
+  is kept only in part (the board judges), False when domains are listed and none is a kinase domain;
+  ``.``, an empty cell or a file without the column give None.
 
 STAR-Fusion (``star-fusion.fusion_predictions[.abridged][.coding_effect].tsv``):
 
@@ -21,12 +26,13 @@ STAR-Fusion (``star-fusion.fusion_predictions[.abridged][.coding_effect].tsv``):
   (STAR-Fusion's coding-effect step joins the left CDS up to the break to the right CDS after it).
 * ``PROT_FUSION_TYPE`` (only in ``--examine_coding_effect`` output): ``INFRAME`` -> True,
   ``FRAMESHIFT`` -> False, ``.``/``NA``/empty -> None.
+* ``supporting_reads``: ``JunctionReadCount`` + ``SpanningFragCount``.
 
 Both: immunoglobulin and T-cell receptor loci are named by their locus, as the rules do (``IGH@``,
 ``IGH@-ext``, ``IGHJ6``, ``IGHV3-23``, ``IGHM`` -> ``IGH``; likewise IGK, IGL, TRA, TRB, TRD, TRG); other
 names are kept as written (the engine maps aliases to HGNC symbols). A partner pair listed on several
 rows (breakpoints, isoforms) is reported once: in frame when any row is in frame, unknown when any row
-is unknown, out of frame only when every row is.
+is unknown, out of frame only when every row is; its read support is that of its best-supported row.
 """
 
 from __future__ import annotations
@@ -56,7 +62,8 @@ _ARRIBA_FRAMES: dict[str, bool | None] = {
     ".": None,
 }
 _STAR_FRAMES: dict[str, bool | None] = {"INFRAME": True, "FRAMESHIFT": False}
-_Row = tuple[str, str, bool | None]
+_Row = tuple[str, str, bool | None, bool | None, int | None]
+_DOMAIN = re.compile(r"([^,|()]+)\((\d+(?:\.\d+)?)%\)")
 
 
 def locus_name(symbol: str) -> str:
@@ -104,12 +111,15 @@ class _ArribaColumns:
     frame: int | None
     type: int | None
     strands: tuple[int | None, int | None]
+    domains: int | None
+    reads: tuple[int | None, ...]
 
     @classmethod
     def of(cls, header: Header) -> _ArribaColumns:
         strands = (header.find("strand1(gene/fusion)"), header.find("strand2(gene/fusion)"))
+        reads = tuple(header.find(c) for c in ("split_reads1", "split_reads2", "discordant_mates"))
         return cls(header.need("gene1"), header.need("gene2"), header.find("reading_frame"),
-                   header.find("type"), strands)  # fmt: skip
+                   header.find("type"), strands, header.find("retained_protein_domains"), reads)  # fmt: skip
 
 
 def _arriba_rows(name: str) -> Iterator[tuple[int, _Row]]:
@@ -119,7 +129,37 @@ def _arriba_rows(name: str) -> Iterator[tuple[int, _Row]]:
         five = _arriba_gene(name, number, cells[columns.gene1])
         three = _arriba_gene(name, number, cells[columns.gene2])
         if five is not None and three is not None:
-            yield number, (five, three, _arriba_frame(name, number, cells, columns))
+            kinase = _kinase_kept(cell(cells, columns.domains))
+            reads = _reads(name, number, cells, columns.reads)
+            yield number, (five, three, _arriba_frame(name, number, cells, columns), kinase, reads)
+
+
+def _reads(name: str, number: int, cells: list[str], columns: tuple[int | None, ...]) -> int | None:
+    """The sum of the read-count columns; None when the file has none of them."""
+    found = [cell(cells, index) for index in columns if index is not None]
+    if not found:
+        return None
+    total = 0
+    for value in found:
+        if value is None:
+            continue
+        if not value.strip().isdigit():
+            raise ProfileFileError(name, number, f"read count {shown(value)} is not a whole number")
+        total += int(value)
+    return total
+
+
+def _kinase_kept(text: str | None) -> bool | None:
+    """From Arriba's retained_protein_domains: is a kinase domain kept whole (see the module notes)?"""
+    if text is None or is_missing(text):
+        return None
+    kept = [(domain.strip().lower(), float(share)) for domain, share in _DOMAIN.findall(text)]
+    if not kept:
+        return None
+    kinase = [share for domain, share in kept if "kinase" in domain]
+    if not kinase:
+        return False
+    return True if max(kinase) >= 100 else None
 
 
 def _arriba_gene(name: str, number: int, text: str) -> str | None:
@@ -160,7 +200,10 @@ def _star_rows(name: str) -> Iterator[tuple[int, _Row]]:
             raise ProfileFileError(name, number, f"FusionName {shown(fusion_name)} is not GENE1--GENE2")
         five, three = (locus_name(part.split(",")[0]) for part in parts)
         frame = cell(cells, header.find("PROT_FUSION_TYPE"))
-        yield number, (five, three, _star_frame(name, number, frame))
+        reads = _reads(
+            name, number, cells, (header.find("JunctionReadCount"), header.find("SpanningFragCount"))
+        )
+        yield number, (five, three, _star_frame(name, number, frame), None, reads)
 
 
 def _star_frame(name: str, number: int, value: str | None) -> bool | None:
@@ -174,14 +217,22 @@ def _star_frame(name: str, number: int, value: str | None) -> bool | None:
 def _merged(name: str, rows: Iterator[tuple[int, _Row]]) -> list[Fusion]:
     """One Fusion per (5', 3') pair, in the order first seen."""
     frames: dict[tuple[str, str], list[bool | None]] = {}
+    kinases: dict[tuple[str, str], list[bool | None]] = {}
+    reads: dict[tuple[str, str], list[int]] = {}
     lines: dict[tuple[str, str], int] = {}
-    for number, (five, three, in_frame) in rows:
+    for number, (five, three, in_frame, kinase, count) in rows:
         frames.setdefault((five, three), []).append(in_frame)
+        kinases.setdefault((five, three), []).append(kinase)
+        reads.setdefault((five, three), []).extend([count] if count is not None else [])
         lines.setdefault((five, three), number)
     return [
-        build(Fusion, name, lines[pair], five_prime=pair[0], three_prime=pair[1], in_frame=_combined(seen))
+        build(
+            Fusion, name, lines[pair], five_prime=pair[0], three_prime=pair[1], in_frame=_combined(seen),
+            retains_kinase_domain=_combined(kinases[pair]),
+            supporting_reads=max(reads[pair], default=None),
+        )
         for pair, seen in frames.items()
-    ]
+    ]  # fmt: skip
 
 
 def _combined(frames: list[bool | None]) -> bool | None:

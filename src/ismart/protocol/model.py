@@ -553,6 +553,14 @@ class DltRuleData(_Data):
     excluded_terms: list[str] = []
 
 
+class DltEvaluabilityData(_Data):
+    """Doses a patient must receive in the DLT window to be evaluable without a DLT (a sponsor
+    setting: HEM-iSMART's threshold is not public); ``source`` says whose."""
+
+    source: str
+    min_dose_fraction: float = Field(gt=0, le=1)
+
+
 class DoseFinding(_Data):
     """The phase I dose finding the sub-protocols share: design, levels, DLT period and rule."""
 
@@ -565,9 +573,16 @@ class DoseFinding(_Data):
     dlt_window_source: str
     dlt_window_reading: str
     dlt_rule: DltRuleData
+    dlt_evaluability: DltEvaluabilityData
 
     def sources(self) -> list[str]:
-        return [self.design_source, self.levels_source, self.dlt_window_source, self.dlt_rule.source]
+        return [
+            self.design_source,
+            self.levels_source,
+            self.dlt_window_source,
+            self.dlt_rule.source,
+            self.dlt_evaluability.source,
+        ]
 
 
 class RegistrationRules(_Data):

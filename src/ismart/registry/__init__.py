@@ -1,3 +1,3 @@
 """The multi-site trial registry: storage, services and audit trail."""
 
-__all__: list[str] = []  # services, models, audit, bootstrap: imported by module
+__all__: list[str] = []  # subjects, dossiers, screenings, ..., models, audit: imported by module

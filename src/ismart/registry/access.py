@@ -27,6 +27,9 @@ class Principal:
     site_code: str | None
 
 
+SYSTEM = Principal("system", Role.trial_office, None)  # the registry's own changes (start-up, CLI)
+
+
 def require(principal: Principal, *roles: Role) -> None:
     if principal.role not in roles:
         raise Forbidden(f"role {principal.role.value} may not do this")

@@ -82,8 +82,9 @@ def _snapshot(user: User) -> dict[str, object]:
 def _audit_user(
     session: Session, *, actor: Principal, action: str, user: User, before: object, reason: str | None
 ) -> None:
-    audit.record(
+    audit.write(
         session,
+        user,
         actor=actor.username,
         action=action,
         entity="user",
@@ -119,8 +120,6 @@ def create_user(
         token_version=0,
         must_change_password=False,
     )
-    session.add(user)
-    session.flush()
     _audit_user(session, actor=actor, action="user.create", user=user, before=None, reason=None)
     return user
 

@@ -193,6 +193,45 @@ def record(
     return entry
 
 
+def write(
+    session: Session,
+    row: Base,
+    *,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: str | None = None,
+    before: Any = None,
+    after: Any = None,
+    reason: str | None = None,
+) -> AuditEntry:
+    """Write one registry row (new or changed) and its audit entry in the caller's transaction.
+
+    Every clinical write goes through here: the row is added and flushed, and the entry records
+    its content hash (``rows``) beside what changed. ``entity_id`` defaults to the row's primary
+    key, known once the row is flushed.
+    """
+    session.add(row)
+    session.flush()
+    if entity_id is None:
+        entity_id = "/".join(str(_plain(v)) for v in inspect(row).mapper.primary_key_from_instance(row))
+    return record(
+        session,
+        actor=actor,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        before=before,
+        after=after,
+        reason=reason,
+    )
+
+
+def content_hash(text: str) -> str:
+    """SHA-256 of a stored text (a dossier version): the audit log keeps this, not the text."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 @event.listens_for(Session, "after_flush")
 def _note_written_rows(session: Session, _context: Any) -> None:
     touched = session.info.setdefault(_TOUCHED, {})

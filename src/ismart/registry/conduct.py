@@ -29,8 +29,9 @@ from ismart.conduct.sae import Clock, Seriousness, sae_report_clock, susar_clock
 from ismart.conduct.sponsor import age_years, intrathecal_dose
 from ismart.errors import InputError
 from ismart.protocol.model import SubProtocol
-from ismart.registry import audit, services
-from ismart.registry.access import SITE_ROLES, Principal, Role, require
+from ismart.registry import audit, registrations
+from ismart.registry.access import SITE_ROLES, SYSTEM, Principal, Role, require
+from ismart.registry.clock import now as _now
 from ismart.registry.conduct_models import (
     AdverseEventRow,
     CommitteeDecision,
@@ -40,6 +41,8 @@ from ismart.registry.conduct_models import (
     DoseAssignment,
     WaitingEntry,
 )
+from ismart.registry.context import in_force
+from ismart.registry.context import subprotocol as subprotocol_in_force
 from ismart.registry.dose_finding import (
     RELATED,
     DoseFinding,
@@ -56,16 +59,13 @@ from ismart.registry.dose_finding import (
 )
 from ismart.registry.errors import Conflict, Invalid, NotFound
 from ismart.registry.models import DossierVersion, Registration, Subject
+from ismart.registry.subjects import get_subject, list_subjects, start_treatment
 from ismart.treatment.adverse_events import Attribution
 from ismart.treatment.calendar import Body, build_calendar
 from ismart.treatment.ctcae import grade_lab, is_lab_term
 
 ENTRY_ROLES = (Role.site_staff, Role.site_investigator, Role.trial_office)
 READ_ROLES = (*ENTRY_ROLES, Role.monitor, Role.safety_committee)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _utc(moment: datetime | None) -> datetime | None:
@@ -75,22 +75,19 @@ def _utc(moment: datetime | None) -> datetime | None:
     return moment.astimezone(UTC).replace(tzinfo=None)
 
 
-def _subprotocol(sp_id: str) -> SubProtocol:
-    for sp in services.protocol().subprotocols:
-        if sp.id == sp_id:
-            return sp
-    raise NotFound(f"sub-protocol {sp_id!r} not found")
+def _subprotocol(session: Session, sp_id: str) -> SubProtocol:
+    return subprotocol_in_force(session, sp_id, message=f"sub-protocol {sp_id!r} not found")
 
 
 def register(session: Session, *, actor: Principal, code: str, subprotocol: str, on: date) -> DoseAssignment:
     """Register at the level the design gives (ENROL) or be refused (SUSPEND, 409 with why)."""
-    sp = _subprotocol(subprotocol)
-    state = dose_finding(session, sp, on, services.protocol())
+    sp = _subprotocol(session, subprotocol)
+    state = dose_finding(session, sp, on)
     if state.answer is not None and state.answer.action == "SUSPEND":
         raise suspended(state)
     level = state.answer.dose_level if state.answer else None
-    # The level is re-checked inside services.register under the capacity lock (the race loser's SUSPEND).
-    reg = services.register(
+    # registrations.register re-checks the level under the capacity lock (the race loser's SUSPEND).
+    reg = registrations.register(
         session, actor=actor, code=code, subprotocol=sp.id, dose_level=0 if level is None else level, on=on
     )
     row = DoseAssignment(
@@ -102,11 +99,10 @@ def register(session: Session, *, actor: Principal, code: str, subprotocol: str,
         reason=state.reason,
         created_at=_now(),
     )
-    session.add(row)
     _leave_waiting_list(session, actor=actor, code=code, subprotocol=sp.id, status="registered")
-    session.flush()
-    audit.record(
+    audit.write(
         session,
+        row,
         actor=actor.username,
         action="dose_level.assign",
         entity="registration",
@@ -127,7 +123,7 @@ def assign_level(
     row = session.get(DoseAssignment, code)
     if row is None:
         raise NotFound(f"subject {code} has no registration awaiting a dose level")
-    if design_for(_subprotocol(row.subprotocol), services.protocol()) is not None:
+    if design_for(_subprotocol(session, row.subprotocol), in_force(session).protocol) is not None:
         raise Conflict(f"{row.subprotocol} has dose levels: the design assigns them")
     before = {"dose_level": row.dose_level, "status": row.status}
     row.dose_level, row.status, row.reason = dose_level, "assigned", note
@@ -147,9 +143,9 @@ def assign_level(
             created_at=_now(),
         )
     )
-    session.flush()
-    audit.record(
+    audit.write(
         session,
+        row,
         actor=actor.username,
         action="dose_level.committee_assign",
         entity="subject",
@@ -176,8 +172,8 @@ def decide(
     require(actor, Role.safety_committee)
     if not note.strip():
         raise Invalid("note: the committee's decision needs a note")
-    sp = _subprotocol(subprotocol)
-    state = dose_finding(session, sp, on, services.protocol())
+    sp = _subprotocol(session, subprotocol)
+    state = dose_finding(session, sp, on)
     if state.answer is None or not state.answer.needs_committee or state.mtd is not None:
         raise Conflict(f"no proposal awaits the safety committee for {sp.id}: {state.reason}")
     proposed = state.answer.decision
@@ -198,10 +194,9 @@ def decide(
         decided_on=on,
         created_at=_now(),
     )
-    session.add(row)
-    session.flush()
-    audit.record(
+    audit.write(
         session,
+        row,
         actor=actor.username,
         action="dose_finding.decide",
         entity="subprotocol",
@@ -220,8 +215,8 @@ def add_to_waiting_list(
     session: Session, *, actor: Principal, code: str, subprotocol: str, reason: str
 ) -> WaitingEntry:
     require(actor, *ENTRY_ROLES)
-    services.get_subject(session, actor=actor, code=code)
-    sp = _subprotocol(subprotocol)
+    get_subject(session, actor=actor, code=code)
+    sp = _subprotocol(session, subprotocol)
     waiting = session.scalar(
         select(WaitingEntry).where(
             WaitingEntry.subject_code == code,
@@ -241,10 +236,9 @@ def add_to_waiting_list(
         added_by=actor.username,
         created_at=_now(),
     )
-    session.add(row)
-    session.flush()
-    audit.record(
+    audit.write(
         session,
+        row,
         actor=actor.username,
         action="waiting_list.add",
         entity="waiting_list",
@@ -266,8 +260,9 @@ def _leave_waiting_list(
         )
     ):
         row.status = status
-        audit.record(
+        audit.write(
             session,
+            row,
             actor=actor.username,
             action=f"waiting_list.{status}",
             entity="waiting_list",
@@ -279,13 +274,13 @@ def _leave_waiting_list(
 
 def waiting_list(session: Session, *, actor: Principal, subprotocol: str) -> list[WaitingEntry]:
     require(actor, *READ_ROLES)
-    sp = _subprotocol(subprotocol)
+    sp = _subprotocol(session, subprotocol)
     rows = session.scalars(
         select(WaitingEntry)
         .where(WaitingEntry.subprotocol == sp.id, WaitingEntry.status == "waiting")
         .order_by(WaitingEntry.position)
     )
-    visible = services.list_subjects(session, actor=actor) if actor.role in SITE_ROLES else None
+    visible = list_subjects(session, actor=actor) if actor.role in SITE_ROLES else None
     allowed = None if visible is None else {s.code for s in visible}
     return [r for r in rows if allowed is None or r.subject_code in allowed]
 
@@ -393,9 +388,9 @@ def _plan(
 
 def add_cycle(session: Session, *, actor: Principal, code: str, body: CycleInput) -> Cycle:
     require(actor, *ENTRY_ROLES)
-    services.get_subject(session, actor=actor, code=code)
+    get_subject(session, actor=actor, code=code)
     reg = _registration(session, code)
-    sp = _subprotocol(reg.subprotocol)
+    sp = _subprotocol(session, reg.subprotocol)
     if sp.treatment is None:
         raise Invalid(f"{sp.id} has no treatment data")
     previous = session.scalars(
@@ -476,9 +471,9 @@ def add_cycle(session: Session, *, actor: Principal, code: str, body: CycleInput
         )
     deviations += _intrathecal(session, sp, cycle, body)
     cycle.deviations = json.dumps(deviations)
-    session.flush()
-    audit.record(
+    audit.write(
         session,
+        cycle,
         actor=actor.username,
         action="cycle.add",
         entity="cycle",
@@ -488,9 +483,7 @@ def add_cycle(session: Session, *, actor: Principal, code: str, body: CycleInput
     if body.number == 1:
         subject = session.get(Subject, code)
         if subject is not None and subject.state == "registered":
-            services.start_treatment(
-                session, actor=actor if actor.role != Role.site_staff else services.SYSTEM, code=code
-            )
+            start_treatment(session, actor=actor if actor.role != Role.site_staff else SYSTEM, code=code)
     return cycle
 
 
@@ -518,7 +511,7 @@ def _intrathecal(session: Session, sp: SubProtocol, cycle: Cycle, body: CycleInp
         return []
     allowed = {d.casefold(): d for d in sp.intrathecal}
     seen: set[str] = set()
-    table = intrathecal_table(services.protocol())
+    table = intrathecal_table(in_force(session).protocol)
     birth = _birth_date(session, cycle.subject_code)
     notes: list[str] = []
     for entry in body.intrathecal:
@@ -589,7 +582,7 @@ def _dose_deviations(drug: str, entry: DoseGiven, planned: int) -> list[str]:
 
 def list_cycles(session: Session, *, actor: Principal, code: str) -> list[tuple[Cycle, list[CycleDose]]]:
     require(actor, *READ_ROLES)
-    services.get_subject(session, actor=actor, code=code)
+    get_subject(session, actor=actor, code=code)
     cycles = session.scalars(select(Cycle).where(Cycle.subject_code == code).order_by(Cycle.number))
     return [
         (c, list(session.scalars(select(CycleDose).where(CycleDose.cycle_id == c.id).order_by(CycleDose.id))))
@@ -673,8 +666,8 @@ def add_adverse_event(
     session: Session, *, actor: Principal, code: str, body: AdverseEventInput, today: date
 ) -> AdverseEventRow:
     require(actor, *ENTRY_ROLES)
-    services.get_subject(session, actor=actor, code=code)
-    sp = _subprotocol(_registration(session, code).subprotocol)
+    get_subject(session, actor=actor, code=code)
+    sp = _subprotocol(session, _registration(session, code).subprotocol)
     try:
         grade, source = _grade(body)
         valid = validate_ae_term(body.term, grade, term_list())
@@ -717,21 +710,19 @@ def add_adverse_event(
         created_by=actor.username,
         created_at=_now(),
     )
-    session.add(row)
-    session.flush()
-    audit.record(
+    audit.write(
         session,
+        row,
         actor=actor.username,
         action="adverse_event.add",
         entity="adverse_event",
-        entity_id=str(row.id),
         after={**body.model_dump(mode="json"), "grade": grade, "term": valid.term},
     )
     return row
 
 
 def _own_event(session: Session, actor: Principal, code: str, event_id: int) -> AdverseEventRow:
-    services.get_subject(session, actor=actor, code=code)
+    get_subject(session, actor=actor, code=code)
     row = session.get(AdverseEventRow, event_id)
     if row is None or row.subject_code != code:
         raise NotFound(f"adverse event {event_id} of {code} not found")
@@ -755,8 +746,9 @@ def confirm_attribution(
             raise Invalid(f"attribution: give every drug ({', '.join(sorted(before))})")
         row.attribution = json.dumps(attribution, sort_keys=True)
     row.attribution_confirmed_by = actor.username
-    audit.record(
+    audit.write(
         session,
+        row,
         actor=actor.username,
         action="adverse_event.confirm_attribution",
         entity="adverse_event",
@@ -780,8 +772,9 @@ def record_reporting(
         setattr(row, key, _utc(value) if isinstance(value, datetime) else value)
     if row.reported_at is not None and row.aware_at is not None and row.reported_at < row.aware_at:
         raise Invalid("reported_at: the report cannot precede awareness")
-    audit.record(
+    audit.write(
         session,
+        row,
         actor=actor.username,
         action="adverse_event.reporting",
         entity="adverse_event",
@@ -811,7 +804,7 @@ def clocks(row: AdverseEventRow, now: datetime) -> list[Clock]:
 
 def list_adverse_events(session: Session, *, actor: Principal, code: str) -> list[AdverseEventRow]:
     require(actor, *READ_ROLES)
-    services.get_subject(session, actor=actor, code=code)
+    get_subject(session, actor=actor, code=code)
     query = select(AdverseEventRow).where(AdverseEventRow.subject_code == code)
     return list(session.scalars(query.order_by(AdverseEventRow.id)))
 
@@ -849,7 +842,7 @@ def decide_dlt(
 ) -> DltDecision:
     """The site investigator decides whether the patient had a DLT (the latest decision is in force)."""
     require(actor, Role.site_investigator)
-    services.get_subject(session, actor=actor, code=code)
+    get_subject(session, actor=actor, code=code)
     _registration(session, code)
     if not note.strip():
         raise Invalid("note: the DLT decision needs a note")
@@ -865,10 +858,9 @@ def decide_dlt(
         decided_by=actor.username,
         created_at=_now(),
     )
-    session.add(row)
-    session.flush()
-    audit.record(
+    audit.write(
         session,
+        row,
         actor=actor.username,
         action="dlt.decide",
         entity="subject",
@@ -881,7 +873,7 @@ def decide_dlt(
 
 def dlt_evaluation(session: Session, *, actor: Principal, code: str, on: date) -> DltEvaluation:
     require(actor, *READ_ROLES)
-    services.get_subject(session, actor=actor, code=code)
+    get_subject(session, actor=actor, code=code)
     reg = _registration(session, code)
     level = _level(session, reg)
     assignment = session.get(DoseAssignment, code)
@@ -892,7 +884,7 @@ def dlt_evaluation(session: Session, *, actor: Principal, code: str, on: date) -
 
 def view_dose_finding(session: Session, *, actor: Principal, subprotocol: str, on: date) -> DoseFinding:
     require(actor, *READ_ROLES)
-    return dose_finding(session, _subprotocol(subprotocol), on, services.protocol())
+    return dose_finding(session, _subprotocol(session, subprotocol), on)
 
 
 def to_dict(state: DoseFinding, actor: Principal) -> dict[str, Any]:
@@ -962,7 +954,7 @@ def escalation_report(
     session: Session, *, actor: Principal, subprotocol: str, on: date
 ) -> tuple[DoseFinding, list[EscalationPoint], list[tuple[date, str]]]:
     require(actor, Role.trial_office, Role.safety_committee, Role.monitor)
-    state = dose_finding(session, _subprotocol(subprotocol), on, services.protocol())
+    state = dose_finding(session, _subprotocol(session, subprotocol), on)
     points = [
         EscalationPoint(
             r.code,
@@ -987,7 +979,7 @@ def safety_listing(
 ) -> list[dict[str, str]]:
     """Grade >= 3 AEs by term, SAEs with their clocks, DLTs and deaths of one sub-protocol."""
     require(actor, Role.trial_office, Role.safety_committee, Role.monitor)
-    sp = _subprotocol(subprotocol)
+    sp = _subprotocol(session, subprotocol)
     regs = list(session.scalars(select(Registration).where(Registration.subprotocol == sp.id)))
     levels = {r.subject_code: _level(session, r) for r in regs}
     events: list[EventRecord] = []

@@ -11,6 +11,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from ismart.registry.audit import UNKEYED, AuditKeys
+from ismart.registry.context import CONTEXT_KEY, RegistryContext, shipped
 
 __all__ = ["Session", "downgrade", "make_engine", "make_sessionmaker", "sessionmaker", "upgrade"]
 
@@ -40,9 +41,13 @@ def make_engine(*, url: str) -> Engine:
     return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
 
 
-def make_sessionmaker(*, engine: Engine, audit_keys: AuditKeys | None = None) -> sessionmaker[Session]:
-    """Sessions that sign audit entries with audit_keys (unkeyed if None: tests and tools only)."""
-    return sessionmaker(engine, expire_on_commit=False, info={"audit_keys": audit_keys or UNKEYED})
+def make_sessionmaker(
+    *, engine: Engine, audit_keys: AuditKeys | None = None, context: RegistryContext | None = None
+) -> sessionmaker[Session]:
+    """Sessions that sign audit entries with audit_keys (unkeyed if None: tests and tools only) and
+    carry the protocol data in force (``context``; None: the shipped data)."""
+    info = {"audit_keys": audit_keys or UNKEYED, CONTEXT_KEY: context or shipped()}
+    return sessionmaker(engine, expire_on_commit=False, info=info)
 
 
 def _config(engine: Engine) -> Config:

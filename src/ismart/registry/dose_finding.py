@@ -2,8 +2,8 @@
 
 Nothing here is stored: registrations, first cycles (C1D1, doses given), adverse events, the
 investigator's DLT decisions, withdrawals and the safety committee's decisions go in; the design
-engine's answer comes out. ``services.register`` calls ``check_dose_level`` under its capacity lock.
-This module does not import ``services`` (which imports it).
+engine's answer comes out. ``registrations.register`` calls ``check_dose_level`` under its capacity
+lock. This module does not import ``registrations`` (which imports it).
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from ismart.registry.conduct_models import (
     DltDecision,
     DoseAssignment,
 )
+from ismart.registry.context import in_force
 from ismart.registry.errors import Conflict
 from ismart.registry.models import Registration, Withdrawal
 from ismart.registry.response_models import Rp2dDeclaration
@@ -282,8 +283,9 @@ def snapshot(answer: Answer) -> str:
     return json.dumps([c.as_dict() for c in answer.counts], sort_keys=True)
 
 
-def dose_finding(session: Session, sp: SubProtocol, on: date, proto: Protocol) -> DoseFinding:
+def dose_finding(session: Session, sp: SubProtocol, on: date) -> DoseFinding:
     """Ask the design, on the records as they stand, what the next registration gets."""
+    proto = in_force(session).protocol
     design = design_for(sp, proto)
     decisions = _decisions(session, sp.id)
     if design is None:
@@ -343,10 +345,8 @@ def suspended(state: DoseFinding) -> Conflict:
     return Conflict(f"SUSPEND: {state.reason}{until}")
 
 
-def check_dose_level(
-    session: Session, *, sp: SubProtocol, dose_level: int, on: date, proto: Protocol
-) -> None:
-    """Called by ``services.register`` under the capacity lock: only the design's level is allowed;
+def check_dose_level(session: Session, *, sp: SubProtocol, dose_level: int, on: date) -> None:
+    """Called by ``registrations.register`` under the capacity lock: only the design's level is allowed;
     once the recommended phase II dose is declared (the efficacy stage), only that level is."""
     rp2d = session.get(Rp2dDeclaration, sp.id)
     if rp2d is not None:
@@ -356,7 +356,7 @@ def check_dose_level(
                 f"{rp2d.dose_level}, not {dose_level}"
             )
         return
-    state = dose_finding(session, sp, on, proto)
+    state = dose_finding(session, sp, on)
     if state.answer is None:
         return
     if state.answer.action == "SUSPEND":

@@ -9,10 +9,8 @@ Every change is audited in the caller's transaction. Responses are classified by
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from pathlib import Path
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -20,11 +18,16 @@ from sqlalchemy.orm import Session
 
 from ismart.errors import InputError
 from ismart.protocol.model import SubProtocol
-from ismart.registry import audit, services
+from ismart.registry import audit
 from ismart.registry.access import Principal, Role, require
+from ismart.registry.clock import now as _now
+from ismart.registry.context import in_force
+from ismart.registry.context import subprotocol as subprotocol_in_force
 from ismart.registry.errors import Conflict, Invalid, NotFound
-from ismart.registry.models import Registration, Subject
+from ismart.registry.models import BoardDecision, Registration, Screening, Subject
 from ismart.registry.response_models import ResponseAssessment, Rp2dDeclaration, SubjectOutcome
+from ismart.registry.screenings import verdicts_of
+from ismart.registry.subjects import get_subject, withdraw
 from ismart.response import (
     Assessed,
     Best,
@@ -54,31 +57,10 @@ EVENT_KINDS = ("relapse", "death", "no_remission", "second_malignancy")
 TREATED_STATES = ("on_treatment", "off_study")
 MAX_CYCLE = 3
 
-_ACTIVE: list[eff.EfficacyFile] = []
 
-
-def activate_efficacy(data: eff.EfficacyFile | None) -> None:
-    """Put efficacy designs in force for this process (None: back to the environment's or shipped)."""
-    _ACTIVE.clear()
-    if data is not None:
-        _ACTIVE.append(data)
-
-
-def efficacy_designs() -> eff.EfficacyFile:
-    """A sponsor file (ISMART_EFFICACY_FILE), else the protocol folder's, else the shipped one."""
-    if _ACTIVE:
-        return _ACTIVE[-1]
-    sponsor = os.environ.get("ISMART_EFFICACY_FILE")
-    if sponsor:
-        return eff.from_file(Path(sponsor))
-    folder = os.environ.get("ISMART_PROTOCOL_DIR")
-    if folder and (Path(folder) / "efficacy.yaml").is_file():
-        return eff.from_file(Path(folder) / "efficacy.yaml")
-    return eff.shipped()
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
+def efficacy_designs(session: Session) -> eff.EfficacyFile:
+    """The efficacy designs in force (chosen with the protocol data when the registry was opened)."""
+    return in_force(session).efficacy
 
 
 # --- responses -------------------------------------------------------------------------------------
@@ -135,7 +117,7 @@ def add_response(
     today: date,
 ) -> ResponseAssessment:
     require(actor, Role.site_staff, Role.site_investigator, Role.trial_office)
-    subject = services.get_subject(session, actor=actor, code=code)
+    subject = get_subject(session, actor=actor, code=code)
     _registration(session, code)
     if subject.state not in TREATED_STATES:
         raise Conflict(f"subject {code} is {subject.state}: responses are recorded once treatment started")
@@ -161,14 +143,12 @@ def add_response(
         entered_by=actor.username,
         created_at=_now(),
     )
-    session.add(row)
-    session.flush()
-    audit.record(
+    audit.write(
         session,
+        row,
         actor=actor.username,
         action="response.add",
         entity="response_assessment",
-        entity_id=str(row.id),
         after={"subject": code, "cycle": cycle, "category": row.category, "mrd": row.mrd_status},
     )
     return row
@@ -179,20 +159,19 @@ def confirm_response(
 ) -> ResponseAssessment:
     """The site's investigator confirms an entered assessment; only confirmed ones count."""
     require(actor, Role.site_investigator)
-    services.get_subject(session, actor=actor, code=code)
+    get_subject(session, actor=actor, code=code)
     row = session.get(ResponseAssessment, response_id)
     if row is None or row.subject_code != code:
         raise NotFound(f"response assessment {response_id} of subject {code} not found")
     if row.confirmed_by is not None:
         raise Conflict(f"response assessment {response_id} was confirmed by {row.confirmed_by}")
     row.confirmed_by, row.confirmed_at = actor.username, _now()
-    session.flush()
-    audit.record(
+    audit.write(
         session,
+        row,
         actor=actor.username,
         action="response.confirm",
         entity="response_assessment",
-        entity_id=str(row.id),
         before={"confirmed": False},
         after={"confirmed": True, "category": row.category},
     )
@@ -200,7 +179,7 @@ def confirm_response(
 
 
 def list_responses(session: Session, *, actor: Principal, code: str) -> list[ResponseAssessment]:
-    services.get_subject(session, actor=actor, code=code)
+    get_subject(session, actor=actor, code=code)
     query = select(ResponseAssessment).where(ResponseAssessment.subject_code == code)
     return list(session.scalars(query.order_by(ResponseAssessment.cycle, ResponseAssessment.id)))
 
@@ -274,7 +253,7 @@ def update_outcome(
 ) -> SubjectOutcome:
     """Record C1D1, follow-up, HSCT, death and the first EFS event (only the fields given)."""
     require(actor, Role.site_investigator, Role.site_staff, Role.trial_office)
-    services.get_subject(session, actor=actor, code=code)
+    get_subject(session, actor=actor, code=code)
     _registration(session, code)
     row = _outcome(session, code)
     before = _snapshot(row)
@@ -296,9 +275,9 @@ def update_outcome(
     if row.death_on is not None and row.follow_up_status not in (None, "dead"):
         raise Invalid(f"follow_up_status: {row.follow_up_status} contradicts death_on {row.death_on}")
     row.updated_at = _now()
-    session.flush()
-    audit.record(
+    audit.write(
         session,
+        row,
         actor=actor.username,
         action="outcome.update",
         entity="subject_outcome",
@@ -314,7 +293,7 @@ def off_treatment(
     session: Session, *, actor: Principal, code: str, on: date, reason: str, note: str | None, today: date
 ) -> SubjectOutcome:
     require(actor, Role.site_investigator, Role.trial_office)
-    subject = services.get_subject(session, actor=actor, code=code)
+    subject = get_subject(session, actor=actor, code=code)
     _coded("reason", reason, OFF_REASONS)
     if subject.state != "on_treatment":
         raise Conflict(f"subject {code} is {subject.state}, not on treatment")
@@ -333,7 +312,7 @@ def off_study(
     """Off study with a coded reason: the subject's state becomes off_study (a withdrawal)."""
     require(actor, Role.site_investigator, Role.trial_office)
     _coded("reason", reason, OFF_REASONS)
-    subject = services.get_subject(session, actor=actor, code=code)
+    subject = get_subject(session, actor=actor, code=code)
     row = _outcome(session, code)
     changes: dict[str, Any] = {"off_study_on": on, "off_study_reason": reason}
     if subject.state == "on_treatment" and row.off_treatment_on is None:
@@ -341,12 +320,12 @@ def off_study(
     if reason == "death":
         changes |= {"follow_up_status": "dead", "death_on": row.death_on or on}
     updated = update_outcome(session, actor=actor, code=code, changes=changes, today=today, reason=reason)
-    services.withdraw(session, actor=actor, code=code, reason=f"{reason}: {note}" if note else reason)
+    withdraw(session, actor=actor, code=code, reason=f"{reason}: {note}" if note else reason)
     return updated
 
 
 def get_outcome(session: Session, *, actor: Principal, code: str) -> SubjectOutcome | None:
-    services.get_subject(session, actor=actor, code=code)
+    get_subject(session, actor=actor, code=code)
     return session.get(SubjectOutcome, code)
 
 
@@ -377,7 +356,7 @@ def declare_rp2d(
     session: Session, *, actor: Principal, subprotocol: str, dose_level: int, declared_on: date, today: date
 ) -> Rp2dDeclaration:
     require(actor, Role.trial_office)
-    sp = _subprotocol(subprotocol)
+    sp = _subprotocol(session, subprotocol)
     if sp.treatment and sp.treatment.dose_levels and dose_level not in sp.treatment.dose_levels:
         raise Invalid(f"dose_level: {dose_level} is not a dose level of {sp.id}")
     if declared_on > today:
@@ -395,9 +374,9 @@ def declare_rp2d(
         session.add(row)
     else:
         row.dose_level, row.declared_on, row.declared_by = dose_level, declared_on, actor.username
-    session.flush()
-    audit.record(
+    audit.write(
         session,
+        row,
         actor=actor.username,
         action="rp2d.declare",
         entity="subprotocol",
@@ -408,11 +387,8 @@ def declare_rp2d(
     return row
 
 
-def _subprotocol(sp_id: str) -> SubProtocol:
-    for sp in services.protocol().subprotocols:
-        if sp.id == sp_id:
-            return sp
-    raise NotFound(f"sub-protocol {sp_id} not found")
+def _subprotocol(session: Session, sp_id: str) -> SubProtocol:
+    return subprotocol_in_force(session, sp_id)
 
 
 def _patient_outcome(
@@ -444,8 +420,8 @@ def _patient_outcome(
 
 def efficacy(session: Session, *, actor: Principal, subprotocol: str) -> EfficacyReport:
     require(actor, Role.trial_office, Role.monitor)
-    sp = _subprotocol(subprotocol)
-    data = efficacy_designs()
+    sp = _subprotocol(session, subprotocol)
+    data = efficacy_designs(session)
     design_data = data.designs.get(sp.id)
     rp2d = session.get(Rp2dDeclaration, sp.id)
     outcomes: list[eff.Outcome] = []
@@ -472,28 +448,19 @@ def efficacy(session: Session, *, actor: Principal, subprotocol: str) -> Efficac
 # --- reports: the trial's flow and its enrolment ------------------------------------------------
 
 
-def _eligible_for(result_json: str, sp_id: str) -> bool:
-    result = json.loads(result_json)
-    return any(
-        s.get("id") == sp_id and s.get("verdict") == "ELIGIBLE" for s in result.get("subprotocols", [])
-    )
-
-
 def flow(session: Session, *, actor: Principal, subprotocol: str) -> Flow:
     """Screened -> eligible -> referred -> registered -> treated -> evaluable -> responded.
 
     Screened counts every screened subject (a screening judges all sub-protocols at once);
     evaluable and responded follow the efficacy stage's rule after cycle 1, at any dose level.
     """
-    from ismart.registry.models import BoardDecision, Screening
-
     require(actor, Role.trial_office, Role.monitor)
-    sp = _subprotocol(subprotocol)
+    sp = _subprotocol(session, subprotocol)
     screened: set[str] = set()
     eligible: set[str] = set()
-    for code, result in session.execute(select(Screening.subject_code, Screening.result)):
+    for code, verdicts in session.execute(select(Screening.subject_code, Screening.verdicts)):
         screened.add(code)
-        if _eligible_for(result, sp.id):
+        if verdicts_of(verdicts).get(sp.id) == "ELIGIBLE":
             eligible.add(code)
     referred = set(
         session.scalars(select(BoardDecision.subject_code).where(BoardDecision.subprotocol == sp.id))
@@ -503,7 +470,7 @@ def flow(session: Session, *, actor: Principal, subprotocol: str) -> Flow:
         .join(Subject, Subject.code == Registration.subject_code)
         .where(Registration.subprotocol == sp.id)
     )
-    reasons = efficacy_designs().evaluability.non_responder_if_off_before_assessment
+    reasons = efficacy_designs(session).evaluability.non_responder_if_off_before_assessment
     registered = treated = evaluable = responded = 0
     for _reg, subject in session.execute(query):
         registered += 1
@@ -527,7 +494,7 @@ def flow(session: Session, *, actor: Principal, subprotocol: str) -> Flow:
 def enrolment(session: Session, *, actor: Principal, subprotocol: str) -> list[EnrolmentRow]:
     """Registrations to the sub-protocol by site and calendar month."""
     require(actor, Role.trial_office, Role.monitor)
-    sp = _subprotocol(subprotocol)
+    sp = _subprotocol(session, subprotocol)
     query = (
         select(Subject.site_code, Registration.created_at)
         .join(Subject, Subject.code == Registration.subject_code)

@@ -15,6 +15,7 @@ _ENV = {
     "secret_key": "ISMART_SECRET_KEY",
     "token_minutes": "ISMART_TOKEN_MINUTES",
     "protocol_dir": "ISMART_PROTOCOL_DIR",
+    "efficacy_file": "ISMART_EFFICACY_FILE",
     "audit_key": "ISMART_AUDIT_KEY",
     "audit_old_keys": "ISMART_AUDIT_OLD_KEYS",
     "audit_checkpoint_dir": "ISMART_AUDIT_CHECKPOINT_DIR",
@@ -35,6 +36,7 @@ class Settings(BaseModel):
     secret_key: str | None = Field(default=None, min_length=16)  # signs tokens: needed to serve
     token_minutes: int = Field(default=30, gt=0, le=24 * 60)
     protocol_dir: str | None = None  # a protocol data folder to use instead of the shipped one
+    efficacy_file: str | None = None  # the sponsor's efficacy designs (default: the protocol folder's)
     audit_key: str | None = Field(default=None, min_length=16)  # default: derived from secret_key
     audit_old_keys: str | None = None  # comma-separated keys of before a rotation, still verified
     audit_checkpoint_dir: str | None = None  # where signed checkpoints go (outside the database)

@@ -7,7 +7,8 @@ import csv
 import io
 from pathlib import Path
 
-from ismart.response.efficacy import FLOW_STEPS, EfficacyReport, EnrolmentRow, Flow
+from ismart.response.best import orr
+from ismart.response.efficacy import FLOW_STEPS, EfficacyReport, EfficacyState, EnrolmentRow, Flow
 
 LABELS = {
     "screened": "Screened",
@@ -38,6 +39,15 @@ def enrolment_csv(subprotocol: str, rows: list[EnrolmentRow]) -> str:
     return _csv([["subprotocol", "site", "month", "registered"], *body, [subprotocol, "all", "all", total]])
 
 
+def _orr_text(st: EfficacyState) -> str:
+    """The registry text's primary endpoint: responders among the evaluable, pending ones apart."""
+    rate = orr([o.responder for o in st.patients if o.evaluable])
+    if rate.rate is None:
+        return "no evaluable patient yet"
+    pending = f", {rate.unknown} awaiting assessment" if rate.unknown else ""
+    return f"{rate.responders} of {rate.evaluable} evaluable ({rate.rate:.0%}){pending}"
+
+
 def efficacy_lines(report: EfficacyReport) -> list[tuple[str, str]]:
     """The efficacy stage as label/value pairs (the CSV and the PDF show the same)."""
     st, d, data = report.state, report.state.design, report.design_data
@@ -61,6 +71,7 @@ def efficacy_lines(report: EfficacyReport) -> list[tuple[str, str]]:
             f"{st.evaluable} / {st.responders} / {st.pending} / {st.not_evaluable}",
         ),
         ("stage 1 evaluable / responders", f"{st.stage1_evaluable} / {st.stage1_responders}"),
+        ("ORR after cycle 1 at the RP2D", _orr_text(st)),
     ]
     for name, c in (("p0", st.at_p0), ("p1", st.at_p1)):
         if c is not None:

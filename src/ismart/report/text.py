@@ -59,7 +59,7 @@ def _detail(s: SubprotocolResult, show_all: bool) -> Panel:
     rows.add_column("why")
     shown = s.criteria if show_all else s.blocking()
     for c in shown:
-        rows.add_row(c.number or "-", c.key, Text(c.status.value, STATUS_STYLE[c.status]), c.summary)
+        rows.add_row(c.number or "-", c.key, Text(c.status.value, STATUS_STYLE[c.status]), Text(c.summary))
     parts: list[Table | Text] = []
     if s.alterations:
         alts = "; ".join(_alteration_name(a) + f" [{a.status.value}]" for a in s.alterations)

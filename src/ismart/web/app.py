@@ -28,8 +28,20 @@ from ismart import dossier
 from ismart.errors import IsmartError, _one_line
 from ismart.http_status import status_for
 from ismart.medications import MedicationTable
-from ismart.registry import accounts, audit, conduct, services
+from ismart.registry import (
+    accounts,
+    audit,
+    board,
+    conduct,
+    dossiers,
+    registrations,
+    screenings,
+    subjects,
+    verdict_changes,
+)
+from ismart.registry import sites as registry_sites
 from ismart.registry.access import SITE_ROLES, Principal, Role
+from ismart.registry.context import in_force
 from ismart.registry.errors import NotFound, RegistryError
 from ismart.registry.models import AuditEntry, Screening, Site, User
 from ismart.registry.settings import Settings
@@ -174,6 +186,7 @@ def _nav(who: Principal) -> list[tuple[str, str]]:
     if who.role in (Role.trial_office, Role.monitor):
         items += [
             ("Verdict changes", f"{PREFIX}/office/changes"),
+            ("Efficacy stage", f"{PREFIX}/efficacy"),
             ("Sites", f"{PREFIX}/office/sites"),
             ("Audit log", f"{PREFIX}/office/audit"),
         ]
@@ -326,7 +339,7 @@ def _dashboard(
 ) -> Response:
     def work(db: Session) -> dict[str, Any]:
         rows = views.subject_rows(db, actor=ctx.who)
-        sites = {s.code: st for s, st in services.list_sites(db)}
+        sites = {s.code: st for s, st in registry_sites.list_sites(db)}
         return {
             "rows": rows,
             "statuses": sites.get(ctx.who.site_code or "", {}),
@@ -364,10 +377,10 @@ def _dashboard(
         statuses=data["statuses"],
         counters=data["counters"],
         sae_clocks=data["sae_clocks"],
-        subprotocols=services.protocol().subprotocols,
-        states=list(services.TRANSITIONS),
+        subprotocols=in_force(ctx.state.sessions).protocol.subprotocols,
+        states=list(subjects.TRANSITIONS),
         message=msg,
-        sp_ids=[sp.id for sp in services.protocol().subprotocols],
+        sp_ids=[sp.id for sp in in_force(ctx.state.sessions).protocol.subprotocols],
         badge_class=_BADGE_CLASS,
         badge_text=_BADGE_TEXT,
     )
@@ -377,7 +390,7 @@ def _office(ctx: Ctx, *, msg: str | None) -> Response:
     def work(db: Session) -> dict[str, Any]:
         return {
             "rows": views.subject_rows(db, actor=ctx.who),
-            "pending": services.list_verdict_changes(db, actor=ctx.who, status="pending"),
+            "pending": verdict_changes.list_verdict_changes(db, actor=ctx.who, status="pending"),
             "counters": views.capacity(db),
         }
 
@@ -403,7 +416,7 @@ async def new_subject(request: Request) -> Response:
     ctx = current(request)
     data = await ctx.form()
     site_code = _field(data, "site_code") or ctx.who.site_code or ""
-    subject = ctx.write(lambda db: services.create_subject(db, actor=ctx.who, site_code=site_code))
+    subject = ctx.write(lambda db: subjects.create_subject(db, actor=ctx.who, site_code=site_code))
     return ctx.redirect(f"{PREFIX}/subjects/{subject.code}", f"Subject {subject.code} created.")
 
 
@@ -412,19 +425,19 @@ def subject_page(request: Request, code: str, msg: str | None = None) -> Respons
     ctx = current(request)
 
     def work(db: Session) -> dict[str, Any]:
-        subject = services.get_subject(db, actor=ctx.who, code=code)
+        subject = subjects.get_subject(db, actor=ctx.who, code=code)
         latest = views.latest_screening(db, code)
         return {
             "subject": subject,
             "site": db.get(Site, subject.site_code),
-            "screenings": services.list_screenings(db, actor=ctx.who, code=code),
-            "dossiers": services.list_dossiers(db, actor=ctx.who, code=code),
+            "screenings": screenings.list_screenings(db, actor=ctx.who, code=code),
+            "dossiers": dossiers.list_dossiers(db, actor=ctx.who, code=code),
             "result": json.loads(latest.result) if latest else None,
             "latest": latest,
-            "decisions": services.list_board_decisions(db, actor=ctx.who, code=code),
-            "registrations": services.list_registrations(db, actor=ctx.who, code=code),
+            "decisions": board.list_board_decisions(db, actor=ctx.who, code=code),
+            "registrations": registrations.list_registrations(db, actor=ctx.who, code=code),
             "counters": views.capacity(db),
-            "statuses": {s.code: st for s, st in services.list_sites(db)}.get(subject.site_code, {}),
+            "statuses": {s.code: st for s, st in registry_sites.list_sites(db)}.get(subject.site_code, {}),
         }
 
     data = ctx.write(work)
@@ -437,7 +450,7 @@ def subject_page(request: Request, code: str, msg: str | None = None) -> Respons
         members_of=lambda d: json.loads(d.members),
         referred=decisions[-1].subprotocol if decisions else None,
         sp_options=[("", "(none)")]
-        + [(sp.id, f"{sp.id} · {sp.name}") for sp in services.protocol().subprotocols],
+        + [(sp.id, f"{sp.id} · {sp.name}") for sp in in_force(ctx.state.sessions).protocol.subprotocols],
     )
 
 
@@ -447,7 +460,7 @@ def _parse_upload(name: str, raw: bytes) -> dict[str, Any]:
     except UnicodeDecodeError:
         raise PageError(422, f"{name}: the file is not UTF-8 text") from None
     try:
-        data = json.loads(text) if name.lower().endswith(".json") else yaml.safe_load(text)
+        data = dossier.parse_text(text, json_format=name.lower().endswith(".json"), name=name)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         line = getattr(getattr(exc, "problem_mark", None), "line", None)
         where = (
@@ -492,8 +505,8 @@ async def _store_and_screen(ctx: Ctx, code: str, data: dict[str, Any], reason: s
     today = ctx.state.today()
 
     def work(db: Session) -> Screening:
-        services.add_dossier(db, actor=ctx.who, code=code, data=data, reason=reason, as_of=today)
-        return services.screen_subject(db, actor=ctx.who, code=code, as_of=today)
+        dossiers.add_dossier(db, actor=ctx.who, code=code, data=data, reason=reason, as_of=today)
+        return screenings.screen_subject(db, actor=ctx.who, code=code, as_of=today)
 
     row = ctx.write(work)
     return ctx.redirect(f"{PREFIX}/screenings/{row.id}", "Dossier stored and screened.")
@@ -530,7 +543,7 @@ def _drug_names() -> list[str]:
 @router.get(f"{PREFIX}/subjects/{{code}}/form", response_class=HTMLResponse)
 def dossier_form(request: Request, code: str) -> Response:
     ctx = current(request)
-    subject = ctx.write(lambda db: services.get_subject(db, actor=ctx.who, code=code))
+    subject = ctx.write(lambda db: subjects.get_subject(db, actor=ctx.who, code=code))
     return ctx.render("dossier_form.html", subject=subject, drugs=_drug_names(), values={}, preview=None)
 
 
@@ -688,7 +701,7 @@ def form_to_dossier(data: FormData) -> dict[str, Any]:
 async def dossier_form_post(request: Request, code: str) -> Response:
     ctx = current(request)
     form = await ctx.form()
-    subject = ctx.write(lambda db: services.get_subject(db, actor=ctx.who, code=code))
+    subject = ctx.write(lambda db: subjects.get_subject(db, actor=ctx.who, code=code))
     values = {k: v for k, v in form.items() if isinstance(v, str)}
     try:
         data = form_to_dossier(form)
@@ -708,7 +721,7 @@ async def dossier_form_post(request: Request, code: str) -> Response:
         from ismart.eligibility.engine import screen
         from ismart.report.json_report import to_dict
 
-        preview = to_dict(screen(record, services.protocol(), as_of=today))
+        preview = to_dict(screen(record, in_force(ctx.state.sessions).protocol, as_of=today))
         return ctx.render(
             "dossier_form.html", subject=subject, drugs=_drug_names(), values=values, preview=preview
         )
@@ -720,7 +733,7 @@ def _screening(ctx: Ctx, screening_id: int) -> tuple[Screening, dict[str, Any]]:
         row = db.get(Screening, screening_id)
         if row is None:
             raise NotFound(f"screening {screening_id} not found")
-        services.get_subject(db, actor=ctx.who, code=row.subject_code)  # site scoping: another site's is 404
+        subjects.get_subject(db, actor=ctx.who, code=row.subject_code)  # site scoping: another site's is 404
         return row
 
     row = ctx.write(work)
@@ -780,15 +793,15 @@ def triage_page(request: Request, code: str) -> Response:
     from ismart.molecular.triage import triage
 
     def work(db: Session) -> tuple[Any, Any]:
-        subject = services.get_subject(db, actor=ctx.who, code=code)
-        versions = services.list_dossiers(db, actor=ctx.who, code=code)
+        subject = subjects.get_subject(db, actor=ctx.who, code=code)
+        versions = dossiers.list_dossiers(db, actor=ctx.who, code=code)
         return subject, versions[-1] if versions else None
 
     subject, latest = ctx.write(work)
     result, vafs = None, {}
     if latest is not None:
         record = dossier.from_mapping(json.loads(latest.data), as_of=ctx.state.today())
-        result = triage(build_profile(record.profiling), services.protocol())
+        result = triage(build_profile(record.profiling), in_force(ctx.state.sessions).protocol)
         for variant in (record.profiling.variants or []) if record.profiling else []:
             vaf = getattr(variant, "vaf", None)
             if vaf is not None:
@@ -798,7 +811,7 @@ def triage_page(request: Request, code: str) -> Response:
         subject=subject,
         result=result,
         vafs=vafs,
-        subprotocols=services.protocol().subprotocols,
+        subprotocols=in_force(ctx.state.sessions).protocol.subprotocols,
     )
 
 
@@ -815,7 +828,7 @@ async def board_decision(request: Request, code: str) -> Response:
     if not rationale:
         raise PageError(422, "Rationale: say why the board decided this")
     ctx.write(
-        lambda db: services.add_board_decision(
+        lambda db: board.add_board_decision(
             db,
             actor=ctx.who,
             code=code,
@@ -842,7 +855,7 @@ async def register(request: Request, code: str) -> Response:
         raise PageError(422, f"Dose level: {level_text!r} is not a whole number")
     try:
         row = ctx.write(
-            lambda db: services.register(
+            lambda db: registrations.register(
                 db,
                 actor=ctx.who,
                 code=code,
@@ -897,9 +910,9 @@ def calendar_page(request: Request, code: str) -> Response:
     from ismart.treatment import calendar as cal
 
     def work(db: Session) -> tuple[Any, Any, Any]:
-        subject = services.get_subject(db, actor=ctx.who, code=code)
-        regs = services.list_registrations(db, actor=ctx.who, code=code)
-        versions = services.list_dossiers(db, actor=ctx.who, code=code)
+        subject = subjects.get_subject(db, actor=ctx.who, code=code)
+        regs = registrations.list_registrations(db, actor=ctx.who, code=code)
+        versions = dossiers.list_dossiers(db, actor=ctx.who, code=code)
         return subject, regs[0] if regs else None, versions[-1] if versions else None
 
     subject, reg, latest = ctx.write(work)
@@ -907,7 +920,7 @@ def calendar_page(request: Request, code: str) -> Response:
         raise PageError(409, f"Subject {code} is not registered: the calendar starts at registration.")
     record = dossier.from_mapping(json.loads(latest.data), as_of=ctx.state.today()) if latest else None
     start = record.planned_c1d1 if record and record.planned_c1d1 else reg.created_at.date()
-    sp = next(s for s in services.protocol().subprotocols if s.id == reg.subprotocol)
+    sp = next(s for s in in_force(ctx.state.sessions).protocol.subprotocols if s.id == reg.subprotocol)
     body = cal.Body(
         record.patient.height_cm if record else None, record.patient.weight_kg if record else None
     )
@@ -933,7 +946,7 @@ def _office_only(ctx: Ctx, *, read: bool = True) -> None:
 def changes_page(request: Request, msg: str | None = None) -> Response:
     ctx = current(request)
     _office_only(ctx)
-    changes = ctx.write(lambda db: services.list_verdict_changes(db, actor=ctx.who))
+    changes = ctx.write(lambda db: verdict_changes.list_verdict_changes(db, actor=ctx.who))
     return ctx.render("changes.html", changes=changes, message=msg)
 
 
@@ -942,7 +955,7 @@ async def review_change(request: Request, change_id: int) -> Response:
     ctx = current(request)
     form = await ctx.form()
     ctx.write(
-        lambda db: services.review_verdict_change(
+        lambda db: verdict_changes.review_verdict_change(
             db, actor=ctx.who, change_id=change_id, note=_field(form, "note")
         )
     )
@@ -953,8 +966,13 @@ async def review_change(request: Request, change_id: int) -> Response:
 def sites_page(request: Request, msg: str | None = None) -> Response:
     ctx = current(request)
     _office_only(ctx)
-    sites = ctx.write(services.list_sites)
-    return ctx.render("sites.html", sites=sites, subprotocols=services.protocol().subprotocols, message=msg)
+    sites = ctx.write(registry_sites.list_sites)
+    return ctx.render(
+        "sites.html",
+        sites=sites,
+        subprotocols=in_force(ctx.state.sessions).protocol.subprotocols,
+        message=msg,
+    )
 
 
 @router.post(f"{PREFIX}/office/sites")
@@ -965,7 +983,7 @@ async def set_site_status(request: Request) -> Response:
     if not reason:
         raise PageError(422, "Reason: say why the status changes")
     ctx.write(
-        lambda db: services.set_site_status(
+        lambda db: registry_sites.set_site_status(
             db,
             actor=ctx.who,
             site_code=_field(form, "site_code"),
@@ -1006,7 +1024,7 @@ async def add_user(request: Request) -> Response:
         raise PageError(422, "Password: use at least 12 characters")
     username = _field(form, "username")
     ctx.write(
-        lambda db: services.create_user(
+        lambda db: accounts.create_user(
             db,
             actor=ctx.who,
             username=username,
@@ -1167,7 +1185,10 @@ def _is_page(request: Request) -> bool:
 def mount(app: FastAPI) -> None:
     """Add the pages and their assets to the API app; API errors stay JSON, page errors are pages."""
     _idle_minutes()  # a bad setting is a one-line error at start-up, not on the first page
+    from ismart.web.response_pages import router as response_router  # efficacy stage (issue 15)
+
     app.include_router(router)
+    app.include_router(response_router)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=str(_HERE / "static")), name="web-static")
     originals = dict(app.exception_handlers)
 

@@ -20,9 +20,10 @@ from ismart.conduct.reports_io import escalation_chart
 from ismart.conduct.sae import SERIOUSNESS
 from ismart.errors import IsmartError, _one_line
 from ismart.http_status import status_for
-from ismart.registry import conduct, dose_finding, services
+from ismart.registry import conduct, dose_finding, registrations, subjects
 from ismart.registry.access import Role
 from ismart.registry.conduct_models import AdverseEventRow, DoseAssignment
+from ismart.registry.context import in_force
 from ismart.registry.errors import RegistryError
 from ismart.treatment.adverse_events import ATTRIBUTIONS
 from ismart.web.app import PREFIX, Ctx, PageError, _field, current
@@ -92,12 +93,12 @@ def term_search(request: Request, q: str = "") -> Response:
 
 def _subject_context(ctx: Ctx, code: str) -> dict[str, Any]:
     def work(db: Session) -> dict[str, Any]:
-        subject = services.get_subject(db, actor=ctx.who, code=code)
-        regs = services.list_registrations(db, actor=ctx.who, code=code)
+        subject = subjects.get_subject(db, actor=ctx.who, code=code)
+        regs = registrations.list_registrations(db, actor=ctx.who, code=code)
         reg = regs[0] if regs else None
         sp = None
         if reg is not None:
-            sp = next(s for s in services.protocol().subprotocols if s.id == reg.subprotocol)
+            sp = next(s for s in in_force(db).protocol.subprotocols if s.id == reg.subprotocol)
         return {"subject": subject, "reg": reg, "sp": sp}
 
     data: dict[str, Any] = ctx.write(work)
@@ -206,7 +207,7 @@ def _cycles_page(ctx: Ctx, code: str, *, values: dict[str, Any] | None = None, *
     base = _subject_context(ctx, code)
     cycles = ctx.write(lambda db: conduct.list_cycles(db, actor=ctx.who, code=code))
     status = extra.pop("status", 200)
-    table = dose_finding.intrathecal_table(services.protocol())
+    table = dose_finding.intrathecal_table(in_force(ctx.state.sessions).protocol)
     return ctx.render(
         "conduct_cycles.html",
         status=status,
@@ -359,7 +360,7 @@ def dose_finding_index(request: Request) -> Response:
     states = ctx.write(
         lambda db: [
             conduct.view_dose_finding(db, actor=ctx.who, subprotocol=sp.id, on=on)
-            for sp in services.protocol().subprotocols
+            for sp in in_force(db).protocol.subprotocols
         ]
     )
     return ctx.render("conduct_index.html", states=states, on=on)

@@ -18,6 +18,7 @@ from ismart.eligibility.windows import (
     possibly_over_from,
     waiting,
 )
+from ismart.medications import is_dose_text
 from ismart.protocol.model import (
     ContraceptionRule,
     DietRule,
@@ -417,10 +418,13 @@ _USE_WORDS = {"as_needed": "as needed", "procedure": "for a procedure"}
 def substances(line: str) -> list[str]:
     """The substances one medication or therapy line names, split at "+", "/", "and", "und", ...
 
-    Each part of a fixed combination ("trimethoprim/sulfamethoxazole") is in the table itself.
+    Each part of a fixed combination ("trimethoprim/sulfamethoxazole") is in the table itself; a
+    part that is only a dose, unit or form ("5 ml suspensie" of "50 mg/5 ml suspensie") is no substance.
     """
     parts = [p.strip() for p in _SEVERAL.split(line)]
-    return [p for p in parts if p and re.search(r"[A-Za-z]", p)]
+    named = [p for p in parts if p and re.search(r"[A-Za-z]", p) and not is_dose_text(p)]
+    # a line that names nothing but a dose ("500 mg") stays one part, to be reported not recognised
+    return named or ([line.strip()] if line.strip() else [])
 
 
 def _not_recognised(part: str, ctx: Context) -> str:
@@ -446,7 +450,8 @@ def _medication_part(
             (f"what {word!r} in {part!r} is",),
         )
     hit = [c for c in entry.classes if c in rule.classes]
-    cited = ", ".join(f"{c} [{entry.sources[c]}]" for c in hit)
+    unchecked = "" if entry.verified else " (table entry not yet checked against its source)"
+    cited = ", ".join(f"{c} [{entry.sources[c]}]" for c in hit) + unchecked
     if hit:
         own = {d.lower() for d in ctx.subprotocol.drugs + ctx.subprotocol.intrathecal}
         if entry.name.lower() in own:
@@ -464,13 +469,26 @@ def _medication_part(
         return Outcome(Status.NOT_MET, text, {})
     review = [c for c in entry.classes if c in rule.review_classes]
     if review:
-        cited = ", ".join(f"{c} [{entry.sources[c]}]" for c in review)
+        cited = ", ".join(f"{c} [{entry.sources[c]}]" for c in review) + unchecked
         return Outcome(
             Status.REVIEW,
             f"{part} ({entry.name}): {cited}; not named by the protocol: investigator and sponsor to judge",
-            {},
+            {"read_by": "reading"},
         )
     return None
+
+
+# "as needed" written into the line itself, as sites do when the dossier has no `use` field
+_AS_NEEDED = re.compile(
+    r"\b(?:prn|p\.r\.n\.?|as needed|when required|if needed|zo ?nodig|z\.n\.|bei bedarf|b\.bed\."
+    r"|vid behov|ved behov|etter behov|efter behov|si besoin|au besoin)(?:\W|$)",
+    re.IGNORECASE,
+)
+
+
+def _use_in_name(name: str) -> str:
+    """'as_needed' when the line says so ("ondansetron 4 mg PRN", "zo nodig"); else regular."""
+    return "as_needed" if _AS_NEEDED.search(name) else "regular"
 
 
 def _key_name(part: str) -> str:
@@ -484,7 +502,9 @@ def prohibited_medication(rule: ProhibitedMedicationRule, ctx: Context) -> Outco
     parts: list[Outcome] = []
     for med in meds:
         for part in substances(med.name):
-            verdict = _medication_part(part, med.use or "regular", med.required_during_study, rule, ctx)
+            verdict = _medication_part(
+                part, med.use or _use_in_name(med.name), med.required_during_study, rule, ctx
+            )
             if verdict is not None:
                 parts.append(verdict)
     table = ctx.options.medications
@@ -497,6 +517,23 @@ def prohibited_medication(rule: ProhibitedMedicationRule, ctx: Context) -> Outco
     }
     if rule.review_classes:
         evidence["review_classes"] = rule.review_classes
+    unchecked_names = sorted(
+        {
+            f"{part} ({entry.name})"
+            for m in meds
+            for part in substances(m.name)
+            if (entry := table.match(part)) is not None
+            and not entry.names_verified
+            and table.by_other_name(part)
+        }
+    )
+    if unchecked_names:  # read through a name the table has not yet checked against a register
+        evidence["names_not_yet_checked"] = unchecked_names
+    unchecked_entries = sorted(
+        {e.name for m in meds for part in substances(m.name) if (e := table.match(part)) and not e.verified}
+    )
+    if unchecked_entries:  # class memberships whose cited text was not re-read
+        evidence["entries_not_yet_checked"] = unchecked_entries
     if rule.reading:
         evidence["reading"] = rule.reading
     cited = sorted({src for p in parts for src in re.findall(r"\[(\w+)\]", p.summary)})
@@ -510,6 +547,8 @@ def prohibited_medication(rule: ProhibitedMedicationRule, ctx: Context) -> Outco
     result = all_of(blocking)
     order = (Status.NOT_MET, Status.UNKNOWN, Status.REVIEW)
     summary = "; ".join(p.summary for s in order for p in blocking if p.status is s)
+    if rule.reading and any(p.evidence.get("read_by") == "reading" for p in blocking):
+        summary += f" ({rule.reading})"  # the reading that makes it REVIEW, shown where it is used
     missing = tuple(m for p in blocking for m in p.missing)
     return Outcome(result.status, summary, evidence, missing)
 

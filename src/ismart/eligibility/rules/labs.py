@@ -116,7 +116,7 @@ def creatinine_uln(rule: RenalCreatinineRule, ctx: Context) -> Outcome:
         creatinine_mg_dl=round(value, 3),
         uln_mg_dl=round(uln, 3),
         uln_from=uln_from,
-        times_uln=round(float(ratio), 2),
+        times_uln=_number(ratio),
         limit_times_uln=rule.max_times_uln,
         comparison=EXACT_COMPARISON,
     )
@@ -133,7 +133,22 @@ EXACT_COMPARISON = "exact: values at the precision reported, compared as fractio
 
 def _shown(ratio: Fraction) -> str:
     """Two decimals, never rounding a value above a limit down onto it (1.501 shows as 1.51)."""
+    if ratio > 10**6:
+        return "more than 1000000"
     return f"{math.ceil(ratio * 100) / 100:.2f}"
+
+
+def _number(ratio: Fraction) -> float | str:
+    """A ratio for the evidence: two decimals, or text when it is too large for a float."""
+    shown = calculators.as_number(ratio, 1e6)
+    return round(shown, 2) if isinstance(shown, float) else shown
+
+
+def _floor_1(value: Fraction) -> str:
+    """One decimal, rounded down: a value below a minimum is never shown on it (59.96 is 59.9)."""
+    if value > 10**6:
+        return "more than 1000000"
+    return f"{math.floor(value * 10) / 10:.1f}"
 
 
 def egfr_schwartz(rule: RenalSchwartzRule, ctx: Context) -> Outcome:
@@ -144,24 +159,25 @@ def egfr_schwartz(rule: RenalSchwartzRule, ctx: Context) -> Outcome:
     if height is None:
         return Outcome(Status.UNKNOWN, "height not given for the Schwartz eGFR", {}, ("patient.height_cm",))
     assert lab.value is not None and lab.unit is not None
-    scr = calculators.creatinine_mg_dl(lab.value, lab.unit)
-    egfr = calculators.egfr_bedside_schwartz(height, scr)
+    scr = calculators.creatinine_mg_dl_exact(lab.value, lab.unit)
+    if scr <= 0:
+        return Outcome(
+            Status.UNKNOWN, "creatinine of 0: no Schwartz eGFR", {}, ("a creatinine result above 0",)
+        )
+    egfr = calculators.egfr_bedside_schwartz_exact(height, scr)
     evidence = _lab_evidence(
         lab,
         height_cm=height,
-        egfr_schwartz=round(egfr, 1),
+        egfr_schwartz=_floor_1(egfr),
         egfr_formula="bedside Schwartz 0.413 x height / SCr",
         egfr_minimum=rule.min_ml_min_173,
+        comparison=EXACT_COMPARISON,
     )
-    exact_egfr = (
-        Fraction("0.413")
-        * calculators.exact(height)
-        / calculators.creatinine_mg_dl_exact(lab.value, lab.unit)
-    )
-    ok = exact_egfr >= calculators.exact(rule.min_ml_min_173)
+    ok = egfr >= calculators.exact(rule.min_ml_min_173)
     return decided(
         ok,
-        f"Schwartz eGFR {egfr:.0f} mL/min/1.73m2 ({'at least' if ok else 'below'} {rule.min_ml_min_173:g})",
+        f"Schwartz eGFR {_floor_1(egfr)} mL/min/1.73m2 "
+        f"({'at least' if ok else 'below'} {rule.min_ml_min_173:g})",
         evidence,
     )
 
@@ -198,7 +214,7 @@ def bilirubin(rule: BilirubinRule, ctx: Context) -> Outcome:
     gilbert = ctx.dossier.conditions.gilbert_syndrome
     evidence = _lab_evidence(
         lab,
-        times_uln=round(float(ratio), 2),
+        times_uln=_number(ratio),
         limit_times_uln=rule.max_times_uln,
         gilbert_limit_times_uln=rule.gilbert_max_times_uln,
         gilbert_syndrome=gilbert,
@@ -231,9 +247,10 @@ def transaminases(rule: TransaminaseRule, ctx: Context) -> Outcome:
         if stop is not None or ratio is None:
             parts.append(stop or Outcome(Status.UNKNOWN, "no ULN", {}))
             continue
-        extra: dict[str, Any] = {f"{test}_times_uln": round(float(ratio), 2), "comparison": EXACT_COMPARISON}
+        extra: dict[str, Any] = {f"{test}_times_uln": _number(ratio), "comparison": EXACT_COMPARISON}
         if lab.unit and calculators.enzyme_u_l_exact(1.0, lab.unit) != 1:
-            extra[f"{test}_u_l"] = f"{float(calculators.enzyme_u_l_exact(lab.value or 0.0, lab.unit)):g} U/L"
+            in_u_l = calculators.as_number(calculators.enzyme_u_l_exact(lab.value or 0.0, lab.unit))
+            extra[f"{test}_u_l"] = f"{in_u_l:g} U/L" if isinstance(in_u_l, float) else f"{in_u_l} U/L"
             extra["enzyme_unit_factor"] = "1 ukat/L = 60 U/L (1 U = 1 umol/min; IFCC/SI)"
         evidence = _lab_evidence(lab, **extra)
         parts.append(Outcome(Status.MET, f"{test.upper()} {_shown(ratio)} x ULN", evidence))
@@ -370,9 +387,14 @@ def qtc(rule: QtcRule, ctx: Context) -> Outcome:
         )
     evidence: dict[str, Any] = {"qtcf_limit_ms": rule.max_ms}
     computed: float | None = None
+    computed_above = False
     if ecg is not None and ecg.qt_ms is not None and (ecg.heart_rate_bpm or ecg.rr_ms):
         rr = None if ecg.heart_rate_bpm else ecg.rr_ms
         computed = calculators.qtcf(ecg.qt_ms, heart_rate_bpm=ecg.heart_rate_bpm, rr_ms=rr)
+        # the verdict is decided exactly (QT^3 against 450^3 x RR), not on the float cube root
+        computed_above = not calculators.qtcf_at_most(
+            rule.max_ms, ecg.qt_ms, heart_rate_bpm=ecg.heart_rate_bpm, rr_ms=rr
+        )
         evidence.update(
             qt_ms=ecg.qt_ms,
             heart_rate_bpm=ecg.heart_rate_bpm,
@@ -398,28 +420,41 @@ def qtc(rule: QtcRule, ctx: Context) -> Outcome:
         parts.append(stale)
         return all_of(parts)
     evidence["ecg_date"] = str(ecg.date)
-    parts.append(_qtcf_verdict(rule, computed, reported, evidence))
+    parts.append(_qtcf_verdict(rule, computed, computed_above, reported, evidence))
     return all_of(parts)
 
 
+def _ms(value: float, above: bool) -> str:
+    """One decimal, rounded away from the limit's other side (450.04 above 450 shows as 450.1)."""
+    scaled = value * 10
+    return f"{(math.ceil(scaled) if above else math.floor(scaled)) / 10:.1f}"
+
+
 def _qtcf_verdict(
-    rule: QtcRule, computed: float | None, reported: float | None, evidence: dict[str, Any]
+    rule: QtcRule,
+    computed: float | None,
+    computed_above: bool,
+    reported: float | None,
+    evidence: dict[str, Any],
 ) -> Outcome:
     limit = rule.max_ms
+    reported_above = reported is not None and reported > limit
     if computed is None or reported is None:
         value = computed if computed is not None else reported
         assert value is not None
+        above = computed_above if computed is not None else reported_above
         if computed is None:
             evidence["qtcf_formula"] = "as reported by the site"
-        ok = value <= limit
-        return decided(ok, f"QTcF {value:.1f} ms ({'within' if ok else 'above'} {limit:g})", evidence)
+        return decided(
+            not above, f"QTcF {_ms(value, above)} ms ({'above' if above else 'within'} {limit:g})", evidence
+        )
     tolerance = rule.site_tolerance_ms
     if rule.reading:
         evidence["qtcf_reading"] = rule.reading
-    both = f"QTcF reported {reported:g} ms, recomputed {computed:.1f} ms"
-    if computed > limit and reported > limit:
+    both = f"QTcF reported {reported:g} ms, recomputed {_ms(computed, computed_above)} ms"
+    if computed_above and reported_above:
         return Outcome(Status.NOT_MET, f"{both}: both above {limit:g}", evidence)
-    if (computed > limit) != (reported > limit):
+    if computed_above != reported_above:
         return Outcome(
             Status.REVIEW, f"{both}: on either side of {limit:g}; investigator to read the ECG", evidence
         )

@@ -6,7 +6,7 @@ from typing import Any
 
 from ismart.eligibility.context import Context
 from ismart.eligibility.status import Outcome, Status
-from ismart.molecular.matching import hits, pathway_reviews, resistance_hits
+from ismart.molecular.matching import hits, pathway_reviews, resistance_hits, symbol_reviews
 from ismart.protocol.model import AlterationRule, ResistanceRule
 
 _RANK = {Status.MET: 0, Status.REVIEW: 1, Status.UNKNOWN: 2}
@@ -38,7 +38,8 @@ def alteration(rule: AlterationRule, ctx: Context) -> Outcome:
         ],
     }
     # Pathway genes the documents do not list ("including but not limited to"): REVIEW, not NOT_MET.
-    open_list = list(pathway_reviews(profile, ctx.subprotocol.id))
+    # and symbols that are not HGNC symbols but a typing error away from a gene of the rule (KRASS).
+    open_list = [*pathway_reviews(profile, ctx.subprotocol.id), *symbol_reviews(profile, rule.matches)]
     if open_list and (not found or found[0].status is Status.UNKNOWN):
         names = sorted({f"{alt.name} ({why})" for alt, why in open_list})
         return Outcome(Status.REVIEW, "possible match, board to judge: " + "; ".join(names), evidence)

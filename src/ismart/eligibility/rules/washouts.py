@@ -47,13 +47,20 @@ def _days(moment: date | datetime, days: int) -> date:
 
 
 _ORAL = re.compile(
-    r"^(?:oral(?:ly)?|p\.?\s*o\.?|per\s*os|peroral(?:t|ly)?|by mouth|enteral|oraal|oralement)$"
+    r"^(?:oral(?:ly|t|e)?|p\.?\s*o\.?|per\s*os|per\s*oral|peroral(?:t|ly|e)?|peroraal|by mouth|enteral"
+    r"|oraal|oralement|per\s*sonde|nasogastric|ng\s*tube|feeding\s*tube)(?:\s|\(|$|,|;)"
 )
-_INTRATHECAL = re.compile(r"^(?:i\.?\s*t\.?|i\.?\s*th\.?|intrat(?:h)?e[ck]al|intrathécal)\b")
+_INTRATHECAL = re.compile(r"^(?:i\.?\s*t\.?|i\.?\s*th\.?|intrat(?:h)?e[ck]al|intrathécal)(?:\s|\(|$|,|;)")
+_PARENTERAL = re.compile(
+    r"^(?:i\.?\s*v\.?|intraven\w*|s\.?\s*c\.?|subcut\w*|i\.?\s*m\.?|intramus\w*|infus\w*|bolus"
+    r"|continuous\s+infusion)(?:\s|\(|$|,|;)"
+)
+ROUTES = ("oral", "intrathecal", "parenteral")
 
 
 def route_of(text: str | None) -> str | None:
-    """'oral', 'intrathecal' or the route as written ("per os", "po" and "IT (triple)" included)."""
+    """'oral', 'intrathecal', 'parenteral', or the route as written when it is none of them
+    ("per os", "po", "peroraal", "IT (triple)", "i.v." and "s.c." are recognised)."""
     if text is None:
         return None
     plain = " ".join(text.strip().lower().split())
@@ -61,6 +68,8 @@ def route_of(text: str | None) -> str | None:
         return "oral"
     if _INTRATHECAL.match(plain):
         return "intrathecal"
+    if _PARENTERAL.match(plain):
+        return "parenteral"
     return plain
 
 
@@ -118,7 +127,25 @@ def washout_chemotherapy(rule: ChemotherapyWashoutRule, ctx: Context) -> Outcome
             f"{t.agent}_window": f"{rule.days} d",
             "day_convention": DAY_CONVENTION,
         }
-        parts.append(waiting(ctx.c1d1, earliest, what=f"{t.agent} ({rule.days} d)", evidence=evidence))
+        outcome = waiting(ctx.c1d1, earliest, what=f"{t.agent} ({rule.days} d)", evidence=evidence)
+        route = route_of(t.route)
+        oral_matters = bool(agents & set(rule.short_oral_only))
+        if outcome.status is not Status.MET and (
+            (t.route is not None and route not in ROUTES) or (t.route is None and oral_matters)
+        ):
+            # The route decides (intrathecal is exempt; oral methotrexate has 48 h): not known here.
+            told = "not given" if t.route is None else f"{t.route!r} not recognised"
+            oral = f"oral: {rule.short_hours} h; " if oral_matters else ""
+            outcome = Outcome(
+                Status.UNKNOWN,
+                f"{t.agent}: route {told}, and it decides the washout (intrathecal: none; "
+                f"{oral}otherwise {rule.days} d, until {earliest})",
+                evidence,
+                (f"prior_therapy[{i}].route (oral, intravenous, intrathecal, ...)",),
+                earliest,
+                True,
+            )
+        parts.append(outcome)
     return _combine(parts, "no cytotoxic therapy in the history")
 
 
@@ -209,20 +236,22 @@ def _class_window(rule: ClassWashoutRule, t: PriorTherapy, c1d1: date | None, i:
         first = end.date() if end.time() == time.min else end.date() + timedelta(days=1)
         return waiting(c1d1, first, what=what, evidence=evidence, window_end=end)
     if window < 1:
-        # Under a day: a dose on X (hour unknown) is over on X or X + 1; certain from X + 2.
+        # Under a day: a dose on X (hour unknown) is over on X itself (an early dose) or on X + 1;
+        # certain from X + 2. A C1D1 on X or X + 1 depends on hours nobody gave: REVIEW.
         return waiting(
             c1d1,
             _days(t.last_dose, 2),
             what=what,
             evidence=evidence,
-            possibly_from=_days(t.last_dose, 1),
+            possibly_from=as_date(t.last_dose),
         )
     return waiting(c1d1, _days(t.last_dose, whole), what=what, evidence=evidence)
 
 
 HALF_LIFE_CONVENTION = (
     "N half-lives counted in calendar days from the last dose (fractions rounded up to the next "
-    "whole day); a window under one day with no dosing time is REVIEW on the day after the dose"
+    "whole day); a window under one day with no dosing time is REVIEW on the day of the dose and the "
+    "day after"
 )
 
 
