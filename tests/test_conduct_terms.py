@@ -13,13 +13,35 @@ from ismart.errors import InputError
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "reference" / "ncictcaev5.json"
 
 
-def test_every_term_of_the_source_is_listed_with_its_soc() -> None:
+def test_the_shipped_list_is_nci_complete_ctcae_v5() -> None:
     terms = shipped_terms()
-    assert len(terms) == 40
-    if SHARED.exists():
-        for entry in json.loads(SHARED.read_text(encoding="utf-8")):
-            found = terms.find(entry["TERM"])
-            assert found.soc == entry["SOC"]
+    assert len(terms) == 837
+    source = terms.data.source or {}
+    assert source["url"].startswith("https://ctep.cancer.gov/")
+    assert len(source["sha256"]) == 64 and source["retrieved"]
+    assert len({t.meddra_code for t in terms.data.terms}) == 837  # one MedDRA code per term
+    nausea = terms.find("Nausea")
+    assert (nausea.meddra_code, nausea.soc, nausea.grades) == (
+        10028813,
+        "Gastrointestinal disorders",
+        (1, 2, 3),
+    )
+    assert nausea.criteria["3"].startswith("Inadequate oral caloric or fluid intake")
+    anemia = terms.find("Anemia")
+    assert anemia.meddra_code == 10002272 and anemia.criteria["5"] == "Death"
+    socs = {t.soc for t in terms.data.terms}
+    assert len(socs) == 26  # the MedDRA system organ classes CTCAE v5.0 uses
+
+
+def test_every_laboratory_term_of_the_admiral_encoding_is_listed_with_its_soc() -> None:
+    terms = shipped_terms()
+    if not SHARED.exists():
+        pytest.skip(f"{SHARED} is not on this machine")
+    for entry in json.loads(SHARED.read_text(encoding="utf-8")):
+        found = terms.find(entry["TERM"])  # "Hypercalcemia (Ionized)" is CTCAE's Hypercalcemia
+        assert found.soc == entry["SOC"]
+        defined = tuple(g for g in range(1, 6) if entry[f"GRADE_{g}"].strip() not in ("-", ""))
+        assert found.grades == defined, entry["TERM"]
 
 
 def test_term_and_grade_are_validated() -> None:
@@ -40,11 +62,45 @@ def test_grade_the_term_does_not_define_is_refused() -> None:
         validate_ae_term("Leukocytosis", 1)
 
 
-def test_unknown_term_names_the_list_and_a_close_match() -> None:
-    with pytest.raises(
-        InputError, match=r"term: 'Hypokalemya' is not in the CTCAE v5.0 term list.*Hypokalemia"
-    ):
-        validate_ae_term("Hypokalemya", 2)
+def test_clinical_terms_are_validated_too() -> None:
+    assert validate_ae_term("febrile NEUTROPENIA", 3).soc == "Blood and lymphatic system disorders"
+    expected = r"'Febrile neutropenia' has no CTCAE v5.0 grade 1 \(defined: 3, 4, 5\)"
+    with pytest.raises(InputError, match=expected):
+        validate_ae_term("Febrile neutropenia", 1)
+
+
+@pytest.mark.parametrize(
+    ("typed", "hint"),
+    [
+        ("Hypokalemya", "Hypokalemia"),
+        ("Febrile neutropaenia", "Febrile neutropenia"),
+        ("vomitting", "Vomiting"),
+        ("Diarhoea", "Diarrhea"),
+    ],
+)
+def test_unknown_term_is_one_line_with_the_closest_term(typed: str, hint: str) -> None:
+    with pytest.raises(InputError) as caught:
+        validate_ae_term(typed, 2)
+    message = str(caught.value)
+    assert message == (
+        f"term: {typed!r} is not in the CTCAE v5.0 term list in force (all 837 terms) "
+        f"(did you mean {hint!r}?)"
+    )
+
+
+def test_nonsense_gets_no_hint() -> None:
+    with pytest.raises(InputError) as caught:
+        validate_ae_term("qqqzzzx", 2)
+    assert "did you mean" not in str(caught.value)
+
+
+def test_search_for_the_entry_page() -> None:
+    terms = shipped_terms()
+    assert [t.term for t in terms.search("febrile neutro")] == ["Febrile neutropenia"]
+    assert terms.search("Anaemia")[0].term == "Anemia"  # the laboratory alias first
+    assert "Diarrhea" in [t.term for t in terms.search("diarhea")]  # a misspelling still finds it
+    assert len(terms.search("pain", limit=20)) == 20
+    assert terms.search("   ") == []
 
 
 def test_grade_outside_one_to_five_is_refused() -> None:

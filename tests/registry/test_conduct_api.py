@@ -49,7 +49,11 @@ def _ae(**kw: Any) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("change", "detail"),
     [
-        ({"term": "Nausea"}, "term: 'Nausea' is not in the CTCAE v5.0 term list in force"),
+        (
+            {"term": "Nausia"},
+            "term: 'Nausia' is not in the CTCAE v5.0 term list in force (all 837 terms) "
+            "(did you mean 'Nausea'?)",
+        ),
         (
             {"term": "Leukocytosis", "grade": 1},
             "grade: 'Leukocytosis' has no CTCAE v5.0 grade 1 (defined: 3, 4, 5)",

@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
@@ -76,6 +76,8 @@ def _cycle(cycle: Cycle, doses: list[CycleDose]) -> dict[str, Any]:
         "doses": [
             {
                 "drug": d.drug,
+                "route": d.route,
+                "plan_basis": d.plan_basis,
                 "planned_mg": d.planned_mg,
                 "planned_administrations": d.planned_administrations,
                 "given_administrations": d.given_administrations,
@@ -123,6 +125,27 @@ def _waiting(row: WaitingEntry) -> dict[str, Any]:
         "reason": row.reason,
         "added_by": row.added_by,
     }
+
+
+@router.get("/ctcae-terms")
+def get_ctcae_terms(
+    who: PrincipalDep,
+    q: Annotated[str, Query(min_length=1, max_length=100)],
+    limit: Annotated[int, Query(ge=1, le=50)] = 20,
+) -> list[dict[str, Any]]:
+    """CTCAE v5.0 terms of the list in force for a search box: words contained first, then close
+    spellings; each with its SOC, MedDRA code and the grades it defines with their criteria."""
+    found = dose_finding.term_list().search(q, limit=limit)
+    return [
+        {
+            "term": t.term,
+            "soc": t.soc,
+            "meddra_code": t.meddra_code,
+            "grades": list(t.grades),
+            "criteria": dict(t.criteria),
+        }
+        for t in found
+    ]
 
 
 @router.get("/subprotocols/{sp_id}/dose-finding")

@@ -63,7 +63,10 @@ class TableFormat(StrEnum):
 
 
 DesignOpt = Annotated[
-    DesignChoice, typer.Option("--design", "-d", help="rolling6 (HEM-iSMART), 3+3 or boin.")
+    DesignChoice | None,
+    typer.Option(
+        "--design", "-d", help="rolling6, 3+3 or boin (default: the protocol data's dose_finding.design)."
+    ),
 ]
 TargetOpt = Annotated[float, typer.Option(help="BOIN target DLT rate.")]
 LevelsOpt = Annotated[
@@ -71,8 +74,19 @@ LevelsOpt = Annotated[
 ]
 
 
-
 # --- reading ----------------------------------------------------------------------------------
+
+
+def _design(choice: DesignChoice | None) -> DesignName:
+    """The chosen design, else the one master.yaml's dose_finding names (HEM-iSMART: rolling six)."""
+    if choice is not None:
+        return NAMES[choice.value]
+    from ismart.protocol.loader import load_protocol
+
+    found = load_protocol().master.dose_finding
+    if found is None:
+        raise InputError("--design: the protocol data name no dose-finding design; give --design")
+    return found.design
 
 
 def _levels(text: str | None) -> tuple[int, ...]:
@@ -103,7 +117,7 @@ def next_command(
             help="patient_id, dose_level, enrolled_on, evaluable (yes/no/pending), dlt (yes/no).",
         ),
     ],
-    design: DesignOpt = DesignChoice.rolling6,
+    design: DesignOpt = None,
     current_level: Annotated[
         int | None, typer.Option(help="Level the trial stands at (default: the latest enrolment's).")
     ] = None,
@@ -117,7 +131,7 @@ def next_command(
     except (OSError, UnicodeDecodeError) as exc:
         raise fail(f"cannot read {patients}: {getattr(exc, 'strerror', None) or exc}") from None
     try:
-        chosen = Design(NAMES[design.value], _levels(levels), target=target)
+        chosen = Design(_design(design), _levels(levels), target=target)
         decision = next_decision(chosen, parse_patients(text, patients.name), current_level)
     except IsmartError as exc:
         raise fail(str(exc)) from None
@@ -161,7 +175,7 @@ NOTES = {
 
 @app.command("table")
 def table_command(
-    design: DesignOpt = DesignChoice.rolling6,
+    design: DesignOpt = None,
     target: TargetOpt = 0.3,
     n_max: Annotated[int, typer.Option(help="BOIN: rows for 1..N patients.", min=1, max=500)] = 30,
     output_format: Annotated[
@@ -170,7 +184,8 @@ def table_command(
 ) -> None:
     """The whole decision table of a design."""
     try:
-        rows = decision_table(Design(NAMES[design.value], target=target), n_max)
+        name = _design(design)
+        rows = decision_table(Design(name, target=target), n_max)
     except IsmartError as exc:
         raise fail(str(exc)) from None
     if output_format is TableFormat.json:
@@ -178,7 +193,7 @@ def table_command(
     elif output_format is TableFormat.csv:
         _write_csv(rows)
     else:
-        _print_table(rows, f"{design.value} decision table", NOTES[design.value])
+        _print_table(rows, f"{name} decision table", NOTES[name])
 
 
 def _write_csv(rows: list[TableRow]) -> None:
@@ -205,7 +220,7 @@ def simulate_command(
     true_tox: Annotated[
         str, typer.Option(help="True DLT probability per level, lowest first: 0.05,0.15,0.3")
     ],
-    design: DesignOpt = DesignChoice.rolling6,
+    design: DesignOpt = None,
     levels: Annotated[
         str | None, typer.Option(help="Dose levels (default -1,1,2 for three probabilities, else 1..K).")
     ] = None,
@@ -225,7 +240,7 @@ def simulate_command(
     try:
         tox = _floats(true_tox, "--true-tox")
         chosen_levels = _levels(levels) if levels or len(tox) == 3 else tuple(range(1, len(tox) + 1))
-        chosen = Design(NAMES[design.value], chosen_levels, target=target, n_earlystop=n_earlystop)
+        chosen = Design(_design(design), chosen_levels, target=target, n_earlystop=n_earlystop)
         simulate(chosen, tox, 1, seed, max_patients, cohort_size, accrual_days, dlt_window)  # warm-up:
         started = time.perf_counter()  # imports and boundary tables stay out of the measured rate
         oc = simulate(chosen, tox, trials, seed, max_patients, cohort_size, accrual_days, dlt_window)

@@ -498,6 +498,8 @@ class Treatment(_Data):
     starting_level: int | None
     source: str
     templates: list[CycleTemplate]
+    # the phase I design when it differs from master.yaml's dose_finding.design (None: the master's)
+    design: Literal["rolling6", "3+3", "boin"] | None = None
     doses: list[DrugDose]
     intrathecal: str
     assessments: list[Assessment] = []

@@ -26,6 +26,7 @@ from ismart.conduct.dlt import (
 )
 from ismart.conduct.reports import DltRecord, EscalationPoint, EventRecord, safety_rows
 from ismart.conduct.sae import Clock, Seriousness, sae_report_clock, susar_clock
+from ismart.conduct.sponsor import age_years, intrathecal_dose
 from ismart.errors import InputError
 from ismart.protocol.model import SubProtocol
 from ismart.registry import audit, registrations
@@ -40,6 +41,7 @@ from ismart.registry.conduct_models import (
     DoseAssignment,
     WaitingEntry,
 )
+from ismart.registry.context import in_force
 from ismart.registry.context import subprotocol as subprotocol_in_force
 from ismart.registry.dose_finding import (
     RELATED,
@@ -49,6 +51,7 @@ from ismart.registry.dose_finding import (
     dlt_settings,
     dose_finding,
     dose_table,
+    intrathecal_table,
     snapshot,
     strongest,
     suspended,
@@ -56,7 +59,7 @@ from ismart.registry.dose_finding import (
 )
 from ismart.registry.errors import Conflict, Invalid, NotFound
 from ismart.registry.fields import Name, PlausibleDate, PlausibleDateTime
-from ismart.registry.models import Registration, Subject
+from ismart.registry.models import DossierVersion, Registration, Subject
 from ismart.registry.subjects import get_subject, list_subjects, start_treatment
 from ismart.treatment.adverse_events import Attribution
 from ismart.treatment.calendar import Body, build_calendar
@@ -121,7 +124,7 @@ def assign_level(
     row = session.get(DoseAssignment, code)
     if row is None:
         raise NotFound(f"subject {code} has no registration awaiting a dose level")
-    if design_for(_subprotocol(session, row.subprotocol)) is not None:
+    if design_for(_subprotocol(session, row.subprotocol), in_force(session).protocol) is not None:
         raise Conflict(f"{row.subprotocol} has dose levels: the design assigns them")
     before = {"dose_level": row.dose_level, "status": row.status}
     row.dose_level, row.status, row.reason = dose_level, "assigned", note
@@ -299,6 +302,19 @@ class DoseGiven(BaseModel):
     note: str | None = Field(default=None, max_length=2000)
 
 
+class IntrathecalGiven(BaseModel):
+    """An intrathecal drug of the cycle: the mg per administration is planned from the sponsor's
+    age table (never a default); the number of administrations is the site's (days not public)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    drug: str = Field(min_length=1, max_length=48)
+    planned_administrations: int = Field(ge=0, le=31)
+    given_administrations: int = Field(ge=0, le=31)
+    given_mg: float | None = Field(default=None, ge=0, le=100)
+    note: str | None = Field(default=None, max_length=2000)
+
+
 class CycleInput(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -310,6 +326,7 @@ class CycleInput(BaseModel):
     gate_reason: str | None = Field(default=None, max_length=2000)
     sponsor_approval: str | None = Field(default=None, max_length=2000)
     doses: list[DoseGiven] = Field(default_factory=list, max_length=20)
+    intrathecal: list[IntrathecalGiven] = Field(default_factory=list, max_length=6)
 
 
 def _registration(session: Session, code: str) -> Registration:
@@ -453,6 +470,7 @@ def add_cycle(session: Session, *, actor: Principal, code: str, body: CycleInput
                 note=entry.note,
             )
         )
+    deviations += _intrathecal(session, sp, cycle, body)
     cycle.deviations = json.dumps(deviations)
     audit.write(
         session,
@@ -468,6 +486,86 @@ def add_cycle(session: Session, *, actor: Principal, code: str, body: CycleInput
         if subject is not None and subject.state == "registered":
             start_treatment(session, actor=actor if actor.role != Role.site_staff else SYSTEM, code=code)
     return cycle
+
+
+IT_PREFIX = "intrathecal "
+
+
+def _birth_date(session: Session, code: str) -> date | None:
+    latest = session.scalars(
+        select(DossierVersion)
+        .where(DossierVersion.subject_code == code)
+        .order_by(DossierVersion.version.desc())
+    ).first()
+    if latest is None:
+        return None
+    text = (json.loads(latest.data).get("patient") or {}).get("birth_date")
+    try:
+        return date.fromisoformat(str(text)[:10]) if text else None
+    except ValueError:
+        return None
+
+
+def _intrathecal(session: Session, sp: SubProtocol, cycle: Cycle, body: CycleInput) -> list[str]:
+    """Store the cycle's intrathecal doses; mg planned from the sponsor's table by age, else none."""
+    if not body.intrathecal:
+        return []
+    allowed = {d.casefold(): d for d in sp.intrathecal}
+    seen: set[str] = set()
+    table = intrathecal_table(in_force(session).protocol)
+    birth = _birth_date(session, cycle.subject_code)
+    notes: list[str] = []
+    for entry in body.intrathecal:
+        drug = allowed.get(entry.drug.casefold())
+        if drug is None:
+            listed = ", ".join(sp.intrathecal)
+            raise Invalid(f"intrathecal: {entry.drug!r} is not an intrathecal drug of {sp.id} ({listed})")
+        if drug in seen:
+            raise Invalid(f"intrathecal: {drug} is listed twice")
+        seen.add(drug)
+        if entry.given_administrations > entry.planned_administrations:
+            raise Invalid(
+                f"intrathecal: {drug}: {entry.given_administrations} given but "
+                f"{entry.planned_administrations} planned"
+            )
+        planned_mg: float | None = None
+        if table is None:
+            basis = "dose to be set: the sponsor's intrathecal table by age is not in force"
+        elif birth is None:
+            raise Invalid(
+                "intrathecal: the latest dossier has no patient.birth_date; the age-based dose needs it"
+            )
+        else:
+            try:
+                planned_mg, basis = intrathecal_dose(table, drug, age_years(birth, body.start_date))
+            except InputError as exc:
+                raise Invalid(str(exc)) from None
+        if planned_mg is not None and entry.given_mg is not None and abs(entry.given_mg - planned_mg) > 1e-6:
+            notes.append(
+                f"deviation: intrathecal {drug} {entry.given_mg:g} mg given, {planned_mg:g} mg by age"
+            )
+        if entry.given_administrations < entry.planned_administrations:
+            notes.append(
+                f"deviation: intrathecal {drug}: {entry.given_administrations} of "
+                f"{entry.planned_administrations} administrations given"
+            )
+        session.add(
+            CycleDose(
+                cycle_id=cycle.id,
+                drug=IT_PREFIX + drug,
+                route="intrathecal",
+                plan_basis=basis,
+                planned_mg=planned_mg,
+                planned_administrations=entry.planned_administrations,
+                given_administrations=entry.given_administrations,
+                given_mg=entry.given_mg,
+                reduction_percent=None,
+                delay_days=0,
+                interruption_days=0,
+                note=entry.note,
+            )
+        )
+    return notes
 
 
 def _dose_deviations(drug: str, entry: DoseGiven, planned: int) -> list[str]:
@@ -713,9 +811,10 @@ def list_adverse_events(session: Session, *, actor: Principal, code: str) -> lis
 
 
 def overdue_clocks(
-    session: Session, *, actor: Principal, now: datetime
+    session: Session, *, actor: Principal, now: datetime, include_open: bool = False
 ) -> list[tuple[AdverseEventRow, Clock]]:
-    """Every overdue or late SAE/SUSAR clock the caller may see (the trial office: all sites)."""
+    """Every overdue or late SAE/SUSAR clock the caller may see (the trial office: all sites);
+    ``include_open`` adds the clocks still running (due, not yet done), as the site dashboard shows."""
     require(actor, *READ_ROLES)
     rows = session.execute(
         select(AdverseEventRow, Subject.site_code)
@@ -727,7 +826,12 @@ def overdue_clocks(
     for row, site in rows:
         if actor.role in SITE_ROLES and site != actor.site_code:
             continue
-        out += [(row, c) for c in clocks(row, now) if c.overdue or c.state == "assessment_needed"]
+        wanted = ("open", "overdue", "late", "assessment_needed") if include_open else None
+        out += [
+            (row, c)
+            for c in clocks(row, now)
+            if (c.state in wanted if wanted else c.overdue or c.state == "assessment_needed")
+        ]
     return out
 
 

@@ -45,11 +45,16 @@ class Cycle(Base):
 
 
 class CycleDose(Base):
+    """One drug of a cycle; ``route`` intrathecal rows are planned from the sponsor's age table
+    (migration 0013_conduct) and ``drug`` then reads "intrathecal <drug>"."""
+
     __tablename__ = "cycle_doses"
     __table_args__ = (UniqueConstraint("cycle_id", "drug"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"), index=True)
     drug: Mapped[str] = mapped_column(String(64))
+    route: Mapped[str] = mapped_column(String(16), default="systemic", server_default="systemic")
+    plan_basis: Mapped[str | None] = mapped_column(Text)  # where planned_mg comes from, in words
     planned_mg: Mapped[float | None]  # per administration, from the dose table and BSA
     planned_administrations: Mapped[int]
     given_administrations: Mapped[int]

@@ -28,7 +28,8 @@ from ismart.conduct.dlt import (
     load_dlt_settings,
 )
 from ismart.conduct.history import Answer, Registered, registration_answer
-from ismart.protocol.model import SubProtocol
+from ismart.conduct.sponsor import DoseLevelFile, IntrathecalTable, load_dose_levels, load_intrathecal
+from ismart.protocol.model import Protocol, SubProtocol
 from ismart.registry.conduct_models import (
     AdverseEventRow,
     CommitteeDecision,
@@ -37,6 +38,7 @@ from ismart.registry.conduct_models import (
     DltDecision,
     DoseAssignment,
 )
+from ismart.registry.context import in_force
 from ismart.registry.errors import Conflict
 from ismart.registry.models import Registration, Withdrawal
 from ismart.registry.response_models import Rp2dDeclaration
@@ -45,24 +47,31 @@ from ismart.treatment.calendar import DoseTable
 from ismart.treatment.calendar_io import load_dose_table
 from ismart.treatment.dosefinding import Design, DesignName
 
-# Every HEM-iSMART sub-protocol starts with rolling-six dose finding (domain-facts, section 2).
-DESIGN_NAME: DesignName = "rolling6"
-
 RELATED: tuple[Attribution, ...] = ("possible", "probable", "definite")
 
 # Sponsor data put in force for this process (like services.activate_protocol).
 _DLT: list[DltSettings] = []
 _DOSES: list[DoseTable] = []
 _TERMS: list[TermList] = []
+_LEVELS: list[DoseLevelFile] = []
+_IT: list[IntrathecalTable] = []
 
 
 def activate_sponsor_data(
-    *, dlt: DltSettings | None = None, doses: DoseTable | None = None, terms: TermList | None = None
+    *,
+    dlt: DltSettings | None = None,
+    doses: DoseTable | None = None,
+    terms: TermList | None = None,
+    levels: DoseLevelFile | None = None,
+    intrathecal: IntrathecalTable | None = None,
 ) -> None:
-    """Put the sponsor's DLT rule file, dose table and complete term list in force (None: shipped)."""
+    """Put the sponsor's DLT rule file, dose table, term list, dose-level file and intrathecal table
+    in force (None: shipped, or none)."""
     _DLT[:] = [dlt] if dlt else []
     _DOSES[:] = [doses] if doses else []
     _TERMS[:] = [terms] if terms else []
+    _LEVELS[:] = [levels] if levels else []
+    _IT[:] = [intrathecal] if intrathecal else []
 
 
 @cache
@@ -94,11 +103,66 @@ def term_list() -> TermList:
     return parse_terms(_read(path), Path(path).name) if path else shipped_terms()
 
 
-def design_for(sp: SubProtocol) -> Design | None:
-    """The sub-protocol's design from its protocol data; None when its levels are not public."""
-    if sp.treatment is None or not sp.treatment.dose_levels:
+def dose_level_plan(proto: Protocol) -> DoseLevelFile | None:
+    """Activated, else the sponsor's dose-level file named by ISMART_DOSE_LEVELS, else none."""
+    if _LEVELS:
+        return _LEVELS[-1]
+    path = os.environ.get("ISMART_DOSE_LEVELS")
+    if not path:
         return None
-    return Design(DESIGN_NAME, tuple(sorted(sp.treatment.dose_levels)), sp.treatment.starting_level)
+    public = {
+        sp.id: (list(sp.treatment.dose_levels), sp.treatment.starting_level) if sp.treatment else ([], None)
+        for sp in proto.subprotocols
+    }
+    return load_dose_levels(_read(path), Path(path).name, public)
+
+
+def intrathecal_table(proto: Protocol) -> IntrathecalTable | None:
+    """Activated, else the sponsor's table named by ISMART_INTRATHECAL_TABLE, else none (never a default)."""
+    if _IT:
+        return _IT[-1]
+    path = os.environ.get("ISMART_INTRATHECAL_TABLE")
+    if not path:
+        return None
+    drugs = sorted({d for sp in proto.subprotocols for d in sp.intrathecal})
+    return load_intrathecal(_read(path), Path(path).name, drugs)
+
+
+def check_sponsor_files(proto: Protocol) -> None:
+    """Read every sponsor file named in the environment, so that a bad one is a one-line error
+    naming the file and field when the registry opens, not on a later request."""
+    dlt_settings()
+    dose_table()
+    term_list()
+    dose_level_plan(proto)
+    intrathecal_table(proto)
+
+
+def design_name(sp: SubProtocol, proto: Protocol) -> DesignName | None:
+    """The design of ``sp``'s phase I part, from the data: the sponsor's dose-level file, else the
+    sub-protocol's own ``treatment.design``, else master.yaml's ``dose_finding.design``."""
+    plan = dose_level_plan(proto)
+    if plan is not None and sp.id in plan.subprotocols:
+        return plan.subprotocols[sp.id].design
+    if sp.treatment is not None and sp.treatment.design is not None:
+        return sp.treatment.design
+    master = proto.master.dose_finding
+    return None if master is None else master.design
+
+
+def design_for(sp: SubProtocol, proto: Protocol) -> Design | None:
+    """The sub-protocol's design: levels from its protocol data, else from the sponsor's dose-level
+    file; None when neither gives levels (the safety committee assigns each patient's level)."""
+    name = design_name(sp, proto)
+    if name is None:
+        return None
+    if sp.treatment is not None and sp.treatment.dose_levels:
+        return Design(name, tuple(sorted(sp.treatment.dose_levels)), sp.treatment.starting_level)
+    plan = dose_level_plan(proto)
+    if plan is not None and sp.id in plan.subprotocols:
+        entry = plan.subprotocols[sp.id]
+        return Design(name, tuple(sorted(entry.levels)), entry.start_level)
+    return None
 
 
 # --- the dose-finding state, derived ----------------------------------------------------------------
@@ -125,7 +189,12 @@ def _event(row: AdverseEventRow) -> AdverseEvent:
 def _doses(session: Session, cycle: Cycle | None) -> tuple[DoseReceived, ...]:
     if cycle is None:
         return ()
-    rows = session.scalars(select(CycleDose).where(CycleDose.cycle_id == cycle.id).order_by(CycleDose.id))
+    # evaluability counts the systemic drugs; intrathecal doses are recorded beside them
+    rows = session.scalars(
+        select(CycleDose)
+        .where(CycleDose.cycle_id == cycle.id, CycleDose.route == "systemic")
+        .order_by(CycleDose.id)
+    )
     return tuple(DoseReceived(r.drug, r.planned_administrations, r.given_administrations) for r in rows)
 
 
@@ -216,11 +285,22 @@ def snapshot(answer: Answer) -> str:
 
 def dose_finding(session: Session, sp: SubProtocol, on: date) -> DoseFinding:
     """Ask the design, on the records as they stand, what the next registration gets."""
-    design = design_for(sp)
+    proto = in_force(session).protocol
+    design = design_for(sp, proto)
     decisions = _decisions(session, sp.id)
     if design is None:
-        why = f"{sp.id} has no public dose levels: the safety committee assigns each patient's level"
-        return DoseFinding(sp.id, on, None, None, None, why, decisions=tuple(decisions))
+        why = (
+            f"{sp.id} has no public dose levels and no sponsor dose-level file: "
+            "the safety committee assigns each patient's level"
+        )
+        if design_name(sp, proto) is None:
+            why = (
+                f"{sp.id}: the protocol data name no dose-finding design: "
+                "the safety committee assigns each patient's level"
+            )
+        # the patients whose level the committee assigned are shown; no design decides
+        shown = tuple(_registered(session, sp.id, on))
+        return DoseFinding(sp.id, on, None, None, None, why, registered=shown, decisions=tuple(decisions))
     current = design.start
     for d in decisions:
         if d.accepted and d.kind in ("escalate", "de-escalate") and d.to_level is not None:

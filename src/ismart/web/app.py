@@ -8,7 +8,7 @@ import json
 import os
 import tempfile
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -34,6 +34,7 @@ from ismart.registry import (
     accounts,
     audit,
     board,
+    conduct,
     dossiers,
     registrations,
     screenings,
@@ -105,6 +106,10 @@ def _idle_minutes() -> int:
     if not 1 <= value <= 24 * 60:
         raise IsmartError("ISMART_WEB_IDLE_MINUTES: give whole minutes from 1 to 1440")
     return value
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _secure(request: Request) -> bool:
@@ -191,6 +196,8 @@ def _nav(who: Principal) -> list[tuple[str, str]]:
     items = [("Overview", f"{PREFIX}/home")]
     if who.role in (Role.tumour_board, Role.trial_office):
         items.append(("Tumour board", f"{PREFIX}/board"))
+    if who.role in (Role.trial_office, Role.monitor, Role.safety_committee):
+        items.append(("Dose finding", f"{PREFIX}/dose-finding"))  # issue 14
     if who.role in (Role.trial_office, Role.monitor):
         items += [
             ("Verdict changes", f"{PREFIX}/office/changes"),
@@ -340,6 +347,8 @@ def home(
     ctx = current(request)
     if ctx.who.role is Role.tumour_board:
         return RedirectResponse(f"{PREFIX}/board", status_code=303)
+    if ctx.who.role is Role.safety_committee:
+        return RedirectResponse(f"{PREFIX}/dose-finding", status_code=303)
     if ctx.who.role in SITE_ROLES:
         return _dashboard(ctx, sort=sort, state_filter=state, verdict=verdict, q=q, msg=msg, page=page)
     return _office(ctx, msg=msg)
@@ -356,6 +365,8 @@ def _dashboard(
             "rows": rows,
             "statuses": sites.get(ctx.who.site_code or "", {}),
             "counters": views.capacity(db),
+            # issue 14: the site's SAE clocks, due and overdue
+            "sae_clocks": conduct.overdue_clocks(db, actor=ctx.who, now=_utcnow(), include_open=True),
         }
 
     data = ctx.write(work)
@@ -386,6 +397,7 @@ def _dashboard(
         q=q,
         statuses=data["statuses"],
         counters=data["counters"],
+        sae_clocks=data["sae_clocks"],
         subprotocols=in_force(ctx.state.sessions).protocol.subprotocols,
         states=list(subjects.TRANSITIONS),
         message=msg,
@@ -1269,10 +1281,7 @@ def has_session(cookie_header: str | None, secret: str) -> bool:
 def mount(app: FastAPI) -> None:
     """Add the pages and their assets to the API app; API errors stay JSON, page errors are pages."""
     _idle_minutes()  # a bad setting is a one-line error at start-up, not on the first page
-    from ismart.web.response_pages import router as response_router  # efficacy stage (issue 15)
-
     app.include_router(router)
-    app.include_router(response_router)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=str(_HERE / "static")), name="web-static")
     originals = dict(app.exception_handlers)
 
