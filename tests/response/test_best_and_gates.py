@@ -87,6 +87,17 @@ def test_orr_counts_unknown_apart() -> None:
 def test_cycle_gates(
     cycle: int, previous: Category | None, approved: bool | None, gate: Gate, reason: str
 ) -> None:
-    decision = may_start_cycle(cycle, previous=previous, sponsor_approved=approved)
+    decision = may_start_cycle(cycle, previous=previous, last_cycle=3, sponsor_approved=approved)
     assert decision.gate is gate
     assert reason in decision.reason
+
+
+def test_the_last_cycle_comes_from_the_protocol_data() -> None:
+    from ismart.protocol import load_protocol
+
+    for sp in load_protocol().subprotocols:
+        if sp.treatment is not None:
+            assert sp.treatment.last_cycle == sp.treatment.max_cycles + sp.treatment.cycles_with_approval
+    decision = may_start_cycle(3, previous=Category.CR, last_cycle=2, sponsor_approved=True)
+    assert decision.gate is Gate.not_allowed
+    assert "at most 2 cycles" in decision.reason

@@ -493,11 +493,17 @@ class Treatment(_Data):
     cycle_days: int
     recovery_until_day: int
     max_cycles: int
+    cycles_with_approval: int  # further cycles the sponsor may approve beyond max_cycles
     continuation: str
     dose_levels: list[int]
     starting_level: int | None
     source: str
     templates: list[CycleTemplate]
+
+    @property
+    def last_cycle(self) -> int:
+        """The highest cycle number the protocol provides (the last ones with the sponsor's approval)."""
+        return self.max_cycles + self.cycles_with_approval
     # the phase I design when it differs from master.yaml's dose_finding.design (None: the master's)
     design: Literal["rolling6", "3+3", "boin"] | None = None
     doses: list[DrugDose]

@@ -344,7 +344,7 @@ def _level(session: Session, reg: Registration) -> int | None:
 def _gate(sp: SubProtocol, body: CycleInput) -> list[str]:
     """The registry's cycle gates: cycle 2 after at least a PR; a third cycle in CR with approval."""
     assert sp.treatment is not None
-    limit = sp.treatment.max_cycles + 1
+    limit = sp.treatment.last_cycle
     if body.number > limit:
         raise Invalid(f"number: {sp.id} allows at most {limit} cycles (the last with the sponsor's approval)")
     notes = []

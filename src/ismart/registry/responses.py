@@ -55,7 +55,6 @@ OFF_REASONS = ("progression", "toxicity", "hsct", "consent_withdrawn", "death", 
 FOLLOW_UP = ("in_follow_up", "lost_to_follow_up", "dead", "completed")
 EVENT_KINDS = ("relapse", "death", "no_remission", "second_malignancy")
 TREATED_STATES = ("on_treatment", "off_study")
-MAX_CYCLE = 3
 
 
 def efficacy_designs(session: Session) -> eff.EfficacyFile:
@@ -71,6 +70,14 @@ def _registration(session: Session, code: str) -> Registration:
     if row is None:
         raise Conflict(f"subject {code} is not registered to a sub-protocol")
     return row
+
+
+def last_cycle(session: Session, code: str) -> int:
+    """The highest cycle the protocol data provides for the subject's sub-protocol."""
+    sp = _subprotocol(session, _registration(session, code).subprotocol)
+    if sp.treatment is None:
+        raise Conflict(f"sub-protocol {sp.id} has no treatment data: no cycles can be recorded")
+    return sp.treatment.last_cycle
 
 
 def _mrd(raw: Any) -> Mrd | None:
@@ -118,11 +125,11 @@ def add_response(
 ) -> ResponseAssessment:
     require(actor, Role.site_staff, Role.site_investigator, Role.trial_office)
     subject = get_subject(session, actor=actor, code=code)
-    _registration(session, code)
+    last = last_cycle(session, code)
     if subject.state not in TREATED_STATES:
         raise Conflict(f"subject {code} is {subject.state}: responses are recorded once treatment started")
-    if not 1 <= cycle <= MAX_CYCLE:
-        raise Invalid(f"cycle: {cycle} must be from 1 to {MAX_CYCLE}")
+    if not 1 <= cycle <= last:
+        raise Invalid(f"cycle: {cycle} must be from 1 to {last}")
     if assessed_on > today:
         raise Invalid(f"assessed_on: {assessed_on} is in the future")
     outcome = session.get(SubjectOutcome, code)
@@ -512,8 +519,9 @@ def cycle_gate(
 ) -> GateDecision:
     """May ``cycle`` start? Judged on the latest confirmed assessment of the cycle before it."""
     rows = list_responses(session, actor=actor, code=code)
-    if not 1 <= cycle <= MAX_CYCLE + 1:
-        raise Invalid(f"cycle: {cycle} must be from 1 to {MAX_CYCLE + 1}")
+    last = last_cycle(session, code)
+    if not 1 <= cycle <= last + 1:
+        raise Invalid(f"cycle: {cycle} must be from 1 to {last + 1}")
     before = [r for r in rows if r.cycle == cycle - 1 and r.confirmed_by is not None]
     previous = Category(before[-1].category) if before else None
-    return may_start_cycle(cycle, previous=previous, sponsor_approved=sponsor_approved)
+    return may_start_cycle(cycle, previous=previous, last_cycle=last, sponsor_approved=sponsor_approved)

@@ -9,7 +9,6 @@ from enum import StrEnum
 from ismart.response.classify import Category
 
 AT_LEAST_PR = (Category.CR, Category.CRp, Category.CRi, Category.PR)
-MAX_CYCLES = 3
 
 
 class Gate(StrEnum):
@@ -26,15 +25,16 @@ class GateDecision:
 
 
 def may_start_cycle(
-    cycle: int, *, previous: Category | None, sponsor_approved: bool | None = None
+    cycle: int, *, previous: Category | None, last_cycle: int, sponsor_approved: bool | None = None
 ) -> GateDecision:
-    """May cycle ``cycle`` start, given the response at the end of the cycle before it?"""
+    """May cycle ``cycle`` start, given the response at the end of the cycle before it?
+    ``last_cycle``: the highest cycle the protocol data provides (``Treatment.last_cycle``)."""
     if cycle < 1:
         raise ValueError("cycle numbers start at 1")
     if cycle == 1:
         return GateDecision(Gate.allowed, "cycle 1 needs no response")
-    if cycle > MAX_CYCLES:
-        return GateDecision(Gate.not_allowed, f"the registry text provides at most {MAX_CYCLES} cycles")
+    if cycle > last_cycle:
+        return GateDecision(Gate.not_allowed, f"the protocol provides at most {last_cycle} cycles")
     after = f"at the end of cycle {cycle - 1}"
     if previous is None or previous is Category.UNKNOWN:
         return GateDecision(Gate.unknown, f"response {after} not known")

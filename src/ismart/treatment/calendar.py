@@ -15,8 +15,6 @@ from ismart.errors import InputError
 from ismart.protocol.model import CycleTemplate, LevelDose, SubProtocol, Treatment
 
 DOSE_TO_BE_SET = "dose to be set"
-# Extra cycles the protocol allows beyond max_cycles (a third cycle in CR with sponsor approval).
-EXTRA_CYCLES_WITH_APPROVAL = 1
 
 DoseTable = Mapping[str, Mapping[int, LevelDose]]
 
@@ -111,7 +109,7 @@ def _check(sp: SubProtocol, dose_level: int | None, cycles: int) -> Treatment:
         raise InputError(f"{sp.name}'s day-by-day schedule is not public (set by the sponsor)")
     if dose_level is not None and dose_level not in treatment.dose_levels:
         raise InputError(f"--dose-level {dose_level} is not a level of {sp.name} ({treatment.dose_levels})")
-    limit = treatment.max_cycles + EXTRA_CYCLES_WITH_APPROVAL
+    limit = treatment.last_cycle
     if not 1 <= cycles <= limit:
         raise InputError(f"--cycles must be 1 to {limit} for {sp.name}")
     return treatment

@@ -222,11 +222,11 @@ def _responses_context(db: Session, ctx: Ctx, code: str) -> dict[str, Any]:
     rows = svc.list_responses(db, actor=ctx.who, code=code)
     regs = registrations.list_registrations(db, actor=ctx.who, code=code)
     gates = []
-    if regs:
-        for cycle in (2, 3):
-            gates.append(
-                (cycle, svc.cycle_gate(db, actor=ctx.who, code=code, cycle=cycle, sponsor_approved=None))
-            )
+    last = svc.last_cycle(db, code) if regs else 1
+    for cycle in range(2, last + 1):
+        gates.append(
+            (cycle, svc.cycle_gate(db, actor=ctx.who, code=code, cycle=cycle, sponsor_approved=None))
+        )
     return {
         "subject": subject,
         "rows": rows,
@@ -234,6 +234,7 @@ def _responses_context(db: Session, ctx: Ctx, code: str) -> dict[str, Any]:
         "best_all": svc.best(rows),
         "best_one": svc.best(rows, up_to_cycle=1),
         "gates": gates,
+        "last_cycle": last,
         "waiting": sum(1 for r in rows if r.confirmed_by is None),
         "outcome": svc.get_outcome(db, actor=ctx.who, code=code),
     }
@@ -249,13 +250,13 @@ def _best_reason(best: Best, waiting: int) -> str:
     )
 
 
-def _defaults(rows: list[ResponseAssessment], today: date) -> dict[str, str]:
+def _defaults(rows: list[ResponseAssessment], today: date, last_cycle: int) -> dict[str, str]:
     """A new assessment starts from the previous one's disease and baseline values."""
     values = {"assessed_on": today.isoformat(), "cycle": "1", "disease": "leukaemia"}
     if rows:
         last = rows[-1]
         values["disease"] = last.disease
-        values["cycle"] = str(min(last.cycle + 1, svc.MAX_CYCLE))
+        values["cycle"] = str(min(last.cycle + 1, last_cycle))
         parts = json.loads(last.components)
         for key in ("baseline_marrow_blasts_pct", "baseline_peripheral_blasts"):
             if parts.get(key) is not None:
@@ -274,7 +275,9 @@ def _render_responses(
     status: int = 200,
 ) -> HTMLResponse:
     data = ctx.write(lambda db: _responses_context(db, ctx, code))
-    form_values = values if values is not None else _defaults(data["rows"], ctx.state.today())
+    form_values = (
+        values if values is not None else _defaults(data["rows"], ctx.state.today(), data["last_cycle"])
+    )
     return ctx.render(
         "responses.html",
         status=status,
