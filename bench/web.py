@@ -134,5 +134,6 @@ def main() -> None:
         "(the process's CPU time, less sensitive to other work on a shared machine)"
     )
 
+
 if __name__ == "__main__":
     main()

@@ -18,8 +18,9 @@ from ismart.api.deps import AppState
 from ismart.protocol.loader import load_from
 from ismart.registry import db, services
 from ismart.registry.access import Role
-from ismart.registry.context import RegistryContext, shipped
+from ismart.registry.context import CONTEXT_KEY, RegistryContext, shipped
 from ismart.registry.settings import Settings
+from ismart.registry.sponsor_data import from_environment
 
 LEVELS = [-1, 1, 2, 3, 4]
 SITES = ["AT-VIE", "DK-COP", "BE-GHE"]
@@ -90,12 +91,19 @@ def open_phase1(engine: Engine, tmp_path: Path) -> Iterator[Phase1]:
     headers = {}
     client = registry.client()
     for name in users:
-        token = client.post("/token", json={"username": name, "password": PASSWORD}).json()[
-            "access_token"
-        ]
+        token = client.post("/token", json={"username": name, "password": PASSWORD}).json()["access_token"]
         headers[name] = {"Authorization": f"Bearer {token}"}
     yield Phase1(registry, headers, clock)
 
 
 def reviewed(phase1: Phase1, site: str) -> str:
     return flow_to_reviewed(phase1.registry, site=site)
+
+
+def sponsor_files_in_force(phase1: Phase1) -> None:
+    """Read the sponsor files the environment now names into the registry's context, as opening the
+    registry again with those variables set would."""
+    info = phase1.registry.state.sessions.kw["info"]
+    context: RegistryContext = info[CONTEXT_KEY]
+    sponsor = from_environment(context.protocol)
+    info[CONTEXT_KEY] = RegistryContext(context.protocol, context.efficacy, sponsor)

@@ -10,14 +10,15 @@ from typing import Any
 
 import pytest
 import yaml
-from conduct_helpers import SITES, Phase1, open_phase1, reviewed
+from conduct_helpers import SITES, Phase1, open_phase1, reviewed, sponsor_files_in_force
 from registry_helpers import EXAMPLES, TODAY
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from ismart.errors import ProtocolDataError
-from ismart.registry import dose_finding, services
+from ismart.registry import services
 from ismart.registry.context import in_force
+from ismart.registry.sponsor_data import from_environment
 
 DRUGS = ["dasatinib", "venetoclax", "dexamethasone", "cyclophosphamide", "cytarabine"]
 
@@ -59,6 +60,7 @@ def test_sponsor_files_are_put_in_force(
     monkeypatch.setenv("ISMART_CTCAE_TERMS", str(terms))
     monkeypatch.setenv("ISMART_DLT_RULES", str(rules))
     monkeypatch.setenv("ISMART_DOSE_TABLE", str(doses))
+    sponsor_files_in_force(phase1)
     client, h = phase1.registry.client(), phase1.headers
     code = _register_b(phase1)
     event = {
@@ -158,6 +160,7 @@ def test_a_sponsor_dose_level_file_gives_d_its_levels_and_design(
         encoding="utf-8",
     )
     monkeypatch.setenv("ISMART_DOSE_LEVELS", str(levels))
+    sponsor_files_in_force(phase1)
     client, h = phase1.registry.client(), phase1.headers
     state = client.get("/subprotocols/D/dose-finding", headers=h["office"]).json()
     assert (state["design"], state["levels"], state["action"], state["dose_level"]) == (
@@ -187,7 +190,7 @@ def test_a_sponsor_file_may_not_change_public_levels(
     )
     monkeypatch.setenv("ISMART_DOSE_LEVELS", str(levels))
     with pytest.raises(ProtocolDataError) as caught:
-        dose_finding.dose_level_plan(in_force(phase1.registry.state.sessions).protocol)
+        from_environment(in_force(phase1.registry.state.sessions).protocol)
     assert str(caught.value) == (
         "levels.yaml: subprotocols.B: the protocol's public levels are [-1, 1, 2, 3, 4] starting at 1; "
         "the sponsor file may not change them"
@@ -223,6 +226,7 @@ def test_intrathecal_table_plans_the_mg_for_the_age(
         encoding="utf-8",
     )
     monkeypatch.setenv("ISMART_INTRATHECAL_TABLE", str(table))
+    sponsor_files_in_force(phase1)
     client, h = phase1.registry.client(), phase1.headers
     code = _register_b(phase1)
     cycle: dict[str, Any] = {

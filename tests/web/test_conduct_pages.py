@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -18,10 +19,11 @@ from sqlalchemy import select
 from webhelpers import EXAMPLES, Server, check_page, external_requests, new_page, sign_in
 
 from ismart.conduct.sponsor import DoseLevelFile
-from ismart.registry import conduct, dose_finding, services
+from ismart.registry import conduct, services
 from ismart.registry.access import Principal, Role
-from ismart.registry.context import in_force
+from ismart.registry.context import CONTEXT_KEY, in_force
 from ismart.registry.models import User
+from ismart.registry.sponsor_data import SponsorData
 
 TODAY = date(2026, 3, 9)  # the web fixture's day
 SITE = "DK-COP"
@@ -227,7 +229,7 @@ def _committee(server: Server) -> None:
 
 
 @pytest.fixture
-def d_with_sponsor_levels() -> Iterator[None]:
+def d_with_sponsor_levels(server: Server) -> Iterator[None]:
     plan = DoseLevelFile.model_validate(
         {
             "schema_version": 1,
@@ -235,11 +237,13 @@ def d_with_sponsor_levels() -> Iterator[None]:
             "subprotocols": {"D": {"design": "rolling6", "levels": [1, 2], "start_level": 1}},
         }
     )
-    dose_finding.activate_sponsor_data(levels=plan)
+    info = server.state.sessions.kw["info"]
+    before = info[CONTEXT_KEY]
+    info[CONTEXT_KEY] = replace(before, sponsor=SponsorData(levels=plan))  # as a restart with the file
     try:
         yield
     finally:
-        dose_finding.activate_sponsor_data()
+        info[CONTEXT_KEY] = before
 
 
 def test_dose_escalation_page_and_the_committees_decision(

@@ -130,12 +130,13 @@ def _waiting(row: WaitingEntry) -> dict[str, Any]:
 @router.get("/ctcae-terms")
 def get_ctcae_terms(
     who: PrincipalDep,
+    state: StateDep,
     q: Annotated[str, Query(min_length=1, max_length=100)],
     limit: Annotated[int, Query(ge=1, le=50)] = 20,
 ) -> list[dict[str, Any]]:
     """CTCAE v5.0 terms of the list in force for a search box: words contained first, then close
     spellings; each with its SOC, MedDRA code and the grades it defines with their criteria."""
-    found = dose_finding.term_list().search(q, limit=limit)
+    found = dose_finding.sponsor(state.sessions).terms.search(q, limit=limit)
     return [
         {
             "term": t.term,
@@ -339,7 +340,7 @@ def get_dlt(code: Code, request: Request, state: StateDep, who: PrincipalDep) ->
             "evaluable": ev.evaluable,
             "dlt": ev.dlt,
             "reason": ev.reason,
-            "placeholders": list(dose_finding.placeholders()),
+            "placeholders": list(dose_finding.placeholders(state.sessions)),
         }
 
 

@@ -21,7 +21,6 @@ app = typer.Typer(
 )
 
 
-
 def _read(path: Path) -> tuple[dict[str, list[AdverseEvent]], dict[str, date]]:
     try:
         return read_events(path)

@@ -504,6 +504,7 @@ class Treatment(_Data):
     def last_cycle(self) -> int:
         """The highest cycle number the protocol provides (the last ones with the sponsor's approval)."""
         return self.max_cycles + self.cycles_with_approval
+
     # the phase I design when it differs from master.yaml's dose_finding.design (None: the master's)
     design: Literal["rolling6", "3+3", "boin"] | None = None
     doses: list[DrugDose]

@@ -14,9 +14,6 @@ def open_registry(settings: Settings, *, prepare: bool = True) -> db.sessionmake
     (unless another process prepared the database already, as for the workers of one server);
     return the session factory."""
     context = from_settings(protocol_dir=settings.protocol_dir, efficacy_file=settings.efficacy_file)
-    from ismart.registry.dose_finding import check_sponsor_files  # issue 14: sponsor files checked at start
-
-    check_sponsor_files(context.protocol)
     dialect = settings.database_url.split(":", 1)[0].split("+", 1)[0]
     if "://" in settings.database_url and dialect not in ("sqlite", "postgresql"):
         raise SettingsError(f"ISMART_DATABASE_URL: {dialect!r} is not supported; use sqlite or postgresql")

@@ -48,21 +48,18 @@ from ismart.registry.dose_finding import (
     DoseFinding,
     course_of,
     design_for,
-    dlt_settings,
     dose_finding,
-    dose_table,
-    intrathecal_table,
     snapshot,
+    sponsor,
     strongest,
     suspended,
-    term_list,
 )
 from ismart.registry.errors import Conflict, Invalid, NotFound
 from ismart.registry.fields import Name, PlausibleDate, PlausibleDateTime
 from ismart.registry.models import DossierVersion, Registration, Subject
 from ismart.registry.subjects import get_subject, list_subjects, start_treatment
 from ismart.treatment.adverse_events import Attribution
-from ismart.treatment.calendar import Body, build_calendar
+from ismart.treatment.calendar import Body, DoseTable, build_calendar
 from ismart.treatment.ctcae import grade_lab, is_lab_term
 
 ENTRY_ROLES = (Role.site_staff, Role.site_investigator, Role.trial_office)
@@ -124,7 +121,7 @@ def assign_level(
     row = session.get(DoseAssignment, code)
     if row is None:
         raise NotFound(f"subject {code} has no registration awaiting a dose level")
-    if design_for(_subprotocol(session, row.subprotocol), in_force(session).protocol) is not None:
+    if design_for(_subprotocol(session, row.subprotocol), in_force(session)) is not None:
         raise Conflict(f"{row.subprotocol} has dose levels: the design assigns them")
     before = {"dose_level": row.dose_level, "status": row.status}
     row.dose_level, row.status, row.reason = dose_level, "assigned", note
@@ -363,7 +360,7 @@ def _gate(sp: SubProtocol, body: CycleInput) -> list[str]:
 
 
 def _plan(
-    sp: SubProtocol, level: int | None, body: CycleInput
+    sp: SubProtocol, level: int | None, body: CycleInput, doses: DoseTable | None
 ) -> tuple[dict[str, tuple[int, float | None]], float | None]:
     """Planned administrations and mg per administration per drug, from the calendar; {} if not public."""
     bodyv = Body(body.height_cm, body.weight_kg)
@@ -374,7 +371,7 @@ def _plan(
             start=body.start_date,
             cycles=body.number,
             body=bodyv,
-            supplied_doses=dose_table(),
+            supplied_doses=doses,
         )
     except InputError:
         return {}, bodyv.bsa_m2
@@ -402,7 +399,7 @@ def add_cycle(session: Session, *, actor: Principal, code: str, body: CycleInput
         raise Conflict(f"number: the next cycle of {code} is cycle {expected}, not {body.number}")
     notes = _gate(sp, body)
     level = _level(session, reg)
-    plan, bsa = _plan(sp, level, body)
+    plan, bsa = _plan(sp, level, body, sponsor(session).doses)
     deviations = list(notes)
     planned_start = None
     if previous is not None:
@@ -512,7 +509,7 @@ def _intrathecal(session: Session, sp: SubProtocol, cycle: Cycle, body: CycleInp
         return []
     allowed = {d.casefold(): d for d in sp.intrathecal}
     seen: set[str] = set()
-    table = intrathecal_table(in_force(session).protocol)
+    table = sponsor(session).intrathecal
     birth = _birth_date(session, cycle.subject_code)
     notes: list[str] = []
     for entry in body.intrathecal:
@@ -671,7 +668,7 @@ def add_adverse_event(
     sp = _subprotocol(session, _registration(session, code).subprotocol)
     try:
         grade, source = _grade(body)
-        valid = validate_ae_term(body.term, grade, term_list())
+        valid = validate_ae_term(body.term, grade, sponsor(session).terms)
     except InputError as exc:
         raise Invalid(str(exc)) from None
     if body.onset > today:
@@ -880,7 +877,7 @@ def dlt_evaluation(session: Session, *, actor: Principal, code: str, on: date) -
     assignment = session.get(DoseAssignment, code)
     when = assignment.assigned_on if assignment else reg.created_at.date()
     course = course_of(session, code, 0 if level is None else level, when)
-    return evaluate(course, dlt_settings(), on)
+    return evaluate(course, sponsor(session).dlt, on)
 
 
 def view_dose_finding(session: Session, *, actor: Principal, subprotocol: str, on: date) -> DoseFinding:

@@ -8,7 +8,7 @@ keeps it in a global, so two registries in one process (tests, tools) never see 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -17,7 +17,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from ismart.application.screening import protocol_in_force
 from ismart.protocol import load_protocol
 from ismart.protocol.model import Protocol, SubProtocol
+from ismart.registry import sponsor_data
 from ismart.registry.errors import NotFound
+from ismart.registry.sponsor_data import SponsorData
 from ismart.response import efficacy as eff
 
 __all__ = ["CONTEXT_KEY", "RegistryContext", "from_settings", "in_force", "shipped", "subprotocol"]
@@ -29,6 +31,7 @@ CONTEXT_KEY = "registry_context"
 class RegistryContext:
     protocol: Protocol
     efficacy: eff.EfficacyFile
+    sponsor: SponsorData = field(default_factory=SponsorData)  # the sponsor's conduct files
 
 
 @cache
@@ -40,7 +43,7 @@ def shipped() -> RegistryContext:
 def from_settings(*, protocol_dir: str | None = None, efficacy_file: str | None = None) -> RegistryContext:
     """The protocol folder named (else the shipped data); the sponsor's efficacy file, else the
     folder's efficacy.yaml, else the shipped designs. Loaded and checked here, once."""
-    if not protocol_dir and not efficacy_file:
+    if not protocol_dir and not efficacy_file and not sponsor_data.named_in_environment():
         return shipped()
     proto = protocol_in_force(protocol_dir) if protocol_dir else load_protocol()
     if efficacy_file:
@@ -49,7 +52,7 @@ def from_settings(*, protocol_dir: str | None = None, efficacy_file: str | None 
         designs = eff.from_file(Path(protocol_dir) / "efficacy.yaml")
     else:
         designs = eff.shipped()
-    return RegistryContext(proto, designs)
+    return RegistryContext(proto, designs, sponsor_data.from_environment(proto))
 
 
 def in_force(where: Session | sessionmaker[Session]) -> RegistryContext:

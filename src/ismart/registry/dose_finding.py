@@ -9,27 +9,19 @@ lock. This module does not import ``registrations`` (which imports it).
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
-from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
-from ismart.conduct.ctcae_terms import TermList, parse_terms, shipped_terms
 from ismart.conduct.dlt import (
-    PLACEHOLDER_SETTINGS,
-    DltSettings,
     DoseReceived,
     PatientCourse,
     evaluate,
-    load_dlt_settings,
 )
 from ismart.conduct.history import Answer, Registered, registration_answer
-from ismart.conduct.sponsor import DoseLevelFile, IntrathecalTable, load_dose_levels, load_intrathecal
-from ismart.protocol.model import Protocol, SubProtocol
+from ismart.protocol.model import SubProtocol
 from ismart.registry.conduct_models import (
     AdverseEventRow,
     CommitteeDecision,
@@ -38,110 +30,26 @@ from ismart.registry.conduct_models import (
     DltDecision,
     DoseAssignment,
 )
-from ismart.registry.context import in_force
+from ismart.registry.context import RegistryContext, in_force
 from ismart.registry.errors import Conflict
 from ismart.registry.models import Registration, Withdrawal
 from ismart.registry.response_models import Rp2dDeclaration
+from ismart.registry.sponsor_data import SponsorData
 from ismart.treatment.adverse_events import ATTRIBUTIONS, AdverseEvent, Attribution
-from ismart.treatment.calendar import DoseTable
-from ismart.treatment.calendar_io import load_dose_table
 from ismart.treatment.dosefinding import Design, DesignName
 
 RELATED: tuple[Attribution, ...] = ("possible", "probable", "definite")
 
-# Sponsor data put in force for this process (like services.activate_protocol).
-_DLT: list[DltSettings] = []
-_DOSES: list[DoseTable] = []
-_TERMS: list[TermList] = []
-_LEVELS: list[DoseLevelFile] = []
-_IT: list[IntrathecalTable] = []
+
+def sponsor(where: Session | sessionmaker[Session]) -> SponsorData:
+    """The sponsor's conduct files in force for this registry (read when it was opened)."""
+    return in_force(where).sponsor
 
 
-def activate_sponsor_data(
-    *,
-    dlt: DltSettings | None = None,
-    doses: DoseTable | None = None,
-    terms: TermList | None = None,
-    levels: DoseLevelFile | None = None,
-    intrathecal: IntrathecalTable | None = None,
-) -> None:
-    """Put the sponsor's DLT rule file, dose table, term list, dose-level file and intrathecal table
-    in force (None: shipped, or none)."""
-    _DLT[:] = [dlt] if dlt else []
-    _DOSES[:] = [doses] if doses else []
-    _TERMS[:] = [terms] if terms else []
-    _LEVELS[:] = [levels] if levels else []
-    _IT[:] = [intrathecal] if intrathecal else []
-
-
-@cache
-def _read(path: str) -> str:
-    return Path(path).read_text(encoding="utf-8")
-
-
-def dlt_settings() -> DltSettings:
-    """Activated, else the sponsor file named by ISMART_DLT_RULES, else ismart's placeholder."""
-    if _DLT:
-        return _DLT[-1]
-    path = os.environ.get("ISMART_DLT_RULES")
-    return load_dlt_settings(_read(path), Path(path).name) if path else PLACEHOLDER_SETTINGS
-
-
-def dose_table() -> DoseTable | None:
-    """Activated, else the sponsor's dose table named by ISMART_DOSE_TABLE, else none."""
-    if _DOSES:
-        return _DOSES[-1]
-    path = os.environ.get("ISMART_DOSE_TABLE")
-    return load_dose_table(Path(path)) if path else None
-
-
-def term_list() -> TermList:
-    """Activated, else the complete list named by ISMART_CTCAE_TERMS, else the shipped list."""
-    if _TERMS:
-        return _TERMS[-1]
-    path = os.environ.get("ISMART_CTCAE_TERMS")
-    return parse_terms(_read(path), Path(path).name) if path else shipped_terms()
-
-
-def dose_level_plan(proto: Protocol) -> DoseLevelFile | None:
-    """Activated, else the sponsor's dose-level file named by ISMART_DOSE_LEVELS, else none."""
-    if _LEVELS:
-        return _LEVELS[-1]
-    path = os.environ.get("ISMART_DOSE_LEVELS")
-    if not path:
-        return None
-    public = {
-        sp.id: (list(sp.treatment.dose_levels), sp.treatment.starting_level) if sp.treatment else ([], None)
-        for sp in proto.subprotocols
-    }
-    return load_dose_levels(_read(path), Path(path).name, public)
-
-
-def intrathecal_table(proto: Protocol) -> IntrathecalTable | None:
-    """Activated, else the sponsor's table named by ISMART_INTRATHECAL_TABLE, else none (never a default)."""
-    if _IT:
-        return _IT[-1]
-    path = os.environ.get("ISMART_INTRATHECAL_TABLE")
-    if not path:
-        return None
-    drugs = sorted({d for sp in proto.subprotocols for d in sp.intrathecal})
-    return load_intrathecal(_read(path), Path(path).name, drugs)
-
-
-def check_sponsor_files(proto: Protocol) -> None:
-    """Read every sponsor file named in the environment, so that a bad one is a one-line error
-    naming the file and field when the registry opens, not on a later request."""
-    dlt_settings()
-    dose_table()
-    term_list()
-    dose_level_plan(proto)
-    intrathecal_table(proto)
-
-
-def design_name(sp: SubProtocol, proto: Protocol) -> DesignName | None:
+def design_name(sp: SubProtocol, context: RegistryContext) -> DesignName | None:
     """The design of ``sp``'s phase I part, from the data: the sponsor's dose-level file, else the
     sub-protocol's own ``treatment.design``, else master.yaml's ``dose_finding.design``."""
-    plan = dose_level_plan(proto)
+    proto, plan = context.protocol, context.sponsor.levels
     if plan is not None and sp.id in plan.subprotocols:
         return plan.subprotocols[sp.id].design
     if sp.treatment is not None and sp.treatment.design is not None:
@@ -150,15 +58,15 @@ def design_name(sp: SubProtocol, proto: Protocol) -> DesignName | None:
     return None if master is None else master.design
 
 
-def design_for(sp: SubProtocol, proto: Protocol) -> Design | None:
+def design_for(sp: SubProtocol, context: RegistryContext) -> Design | None:
     """The sub-protocol's design: levels from its protocol data, else from the sponsor's dose-level
     file; None when neither gives levels (the safety committee assigns each patient's level)."""
-    name = design_name(sp, proto)
+    name = design_name(sp, context)
     if name is None:
         return None
     if sp.treatment is not None and sp.treatment.dose_levels:
         return Design(name, tuple(sorted(sp.treatment.dose_levels)), sp.treatment.starting_level)
-    plan = dose_level_plan(proto)
+    plan = context.sponsor.levels
     if plan is not None and sp.id in plan.subprotocols:
         entry = plan.subprotocols[sp.id]
         return Design(name, tuple(sorted(entry.levels)), entry.start_level)
@@ -237,7 +145,7 @@ def _registered(session: Session, sp_id: str, on: date) -> list[Registered]:
             continue
         when = reg.created_at.date() if assignment is None else assignment.assigned_on
         course = course_of(session, reg.subject_code, level, when)
-        out.append(Registered(reg.subject_code, when, evaluate(course, dlt_settings(), on)))
+        out.append(Registered(reg.subject_code, when, evaluate(course, sponsor(session).dlt, on)))
     return out
 
 
@@ -266,8 +174,8 @@ def _decisions(session: Session, sp_id: str) -> list[CommitteeDecision]:
     return list(session.scalars(query.order_by(CommitteeDecision.id)))
 
 
-def placeholders() -> tuple[str, ...]:
-    settings = dlt_settings()
+def placeholders(where: Session | sessionmaker[Session]) -> tuple[str, ...]:
+    settings = sponsor(where).dlt
     out = []
     if settings.dlt_rule.shipped_as_placeholder:
         out.append("DLT rule: ismart placeholder (HEM-iSMART's DLT definition is not public)")
@@ -285,15 +193,15 @@ def snapshot(answer: Answer) -> str:
 
 def dose_finding(session: Session, sp: SubProtocol, on: date) -> DoseFinding:
     """Ask the design, on the records as they stand, what the next registration gets."""
-    proto = in_force(session).protocol
-    design = design_for(sp, proto)
+    context = in_force(session)
+    design = design_for(sp, context)
     decisions = _decisions(session, sp.id)
     if design is None:
         why = (
             f"{sp.id} has no public dose levels and no sponsor dose-level file: "
             "the safety committee assigns each patient's level"
         )
-        if design_name(sp, proto) is None:
+        if design_name(sp, context) is None:
             why = (
                 f"{sp.id}: the protocol data name no dose-finding design: "
                 "the safety committee assigns each patient's level"
@@ -335,7 +243,7 @@ def dose_finding(session: Session, sp: SubProtocol, on: date) -> DoseFinding:
         tuple(registered),
         tuple(decisions),
         None if mtd is None else mtd.to_level,
-        placeholders(),
+        placeholders(session),
     )
 
 

@@ -78,8 +78,8 @@ def _opt_int(form: FormData, name: str, label: str) -> int | None:
 @router.get(f"{PREFIX}/ctcae-terms")
 def term_search(request: Request, q: str = "") -> Response:
     """Terms for the entry page's search box (JSON: term, SOC, MedDRA code, grades)."""
-    current(request)
-    found = dose_finding.term_list().search(q[:100], limit=20)
+    ctx = current(request)
+    found = dose_finding.sponsor(ctx.state.sessions).terms.search(q[:100], limit=20)
     return JSONResponse(
         [
             {"term": t.term, "soc": t.soc, "meddra_code": t.meddra_code, "grades": list(t.grades)}
@@ -118,7 +118,7 @@ def _events_page(
         return [(r, conduct.clocks(r, now)) for r in rows]
 
     events = ctx.write(work)
-    terms = dose_finding.term_list()
+    terms = dose_finding.sponsor(ctx.state.sessions).terms
     matches = terms.search(q, limit=15) if q.strip() else []
     status = extra.pop("status", 200)
     return ctx.render(
@@ -207,7 +207,7 @@ def _cycles_page(ctx: Ctx, code: str, *, values: dict[str, Any] | None = None, *
     base = _subject_context(ctx, code)
     cycles = ctx.write(lambda db: conduct.list_cycles(db, actor=ctx.who, code=code))
     status = extra.pop("status", 200)
-    table = dose_finding.intrathecal_table(in_force(ctx.state.sessions).protocol)
+    table = dose_finding.sponsor(ctx.state.sessions).intrathecal
     return ctx.render(
         "conduct_cycles.html",
         status=status,
@@ -310,7 +310,7 @@ def _dlt_page(ctx: Ctx, code: str, **extra: Any) -> Response:
         **base,
         **data,
         on=on,
-        placeholders=dose_finding.placeholders(),
+        placeholders=dose_finding.placeholders(ctx.state.sessions),
         can_decide=ctx.who.role is Role.site_investigator,
         **extra,
     )
