@@ -7,7 +7,6 @@ from datetime import date
 from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Path, Query, Request
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ismart.api import schemas as s
@@ -17,6 +16,7 @@ from ismart.application.screening import ScreeningRequest, run_screening, to_con
 from ismart.registry import (
     accounts,
     audit,
+    audit_reads,
     board,
     dossiers,
     registrations,
@@ -28,7 +28,7 @@ from ismart.registry import (
 from ismart.registry.access import Principal, Role, require
 from ismart.registry.context import in_force
 from ismart.registry.errors import Unauthorized
-from ismart.registry.models import AuditEntry, BoardDecision, DossierVersion, Screening
+from ismart.registry.models import BoardDecision, DossierVersion, Screening
 from ismart.registry.security import issue_token
 
 router = APIRouter()
@@ -449,9 +449,12 @@ def list_audit(
     after_id: int = Query(0, ge=0, le=2**31 - 1),
     limit: int = Query(100, ge=1, le=1000),
 ) -> list[s.AuditPublic]:
-    require(who, Role.trial_office, Role.monitor)
-    query = select(AuditEntry).where(AuditEntry.id > after_id).order_by(AuditEntry.id).limit(limit)
-    return state.write(lambda db: [s.AuditPublic.model_validate(x) for x in db.scalars(query)])
+    return state.write(
+        lambda db: [
+            s.AuditPublic.model_validate(x)
+            for x in audit_reads.entries_after(db, actor=who, after_id=after_id, limit=limit)
+        ]
+    )
 
 
 @router.get("/audit/verify", tags=["audit"])

@@ -33,6 +33,7 @@ from ismart.registry import (
     access_log,
     accounts,
     audit,
+    audit_reads,
     board,
     conduct,
     dossiers,
@@ -1158,22 +1159,19 @@ async def manage_user(request: Request, username: str) -> Response:
     return ctx.redirect(f"{PREFIX}/office/users", message)
 
 
-def _audit_rows(db: Session, *, actor: str, action: str, entity_id: str, limit: int) -> list[AuditEntry]:
-    query = select(AuditEntry)
-    if actor:
-        query = query.where(AuditEntry.actor == actor)
-    if action:
-        query = query.where(AuditEntry.action.startswith(action))
-    if entity_id:
-        query = query.where(AuditEntry.entity_id.contains(entity_id))
-    return list(db.scalars(query.order_by(AuditEntry.id.desc()).limit(limit)))
+def _audit_rows(ctx: Ctx, *, actor: str, action: str, entity_id: str, limit: int) -> list[AuditEntry]:
+    return ctx.write(
+        lambda db: audit_reads.search_entries(
+            db, actor=ctx.who, by=actor, action=action, entity_id=entity_id, limit=limit
+        )
+    )
 
 
 @router.get(f"{PREFIX}/office/audit", response_class=HTMLResponse)
 def audit_page(request: Request, actor: str = "", action: str = "", entity_id: str = "") -> Response:
     ctx = current(request)
     _office_only(ctx)
-    rows = ctx.write(lambda db: _audit_rows(db, actor=actor, action=action, entity_id=entity_id, limit=200))
+    rows = _audit_rows(ctx, actor=actor, action=action, entity_id=entity_id, limit=200)
     return ctx.render("audit.html", rows=rows, actor=actor, action=action, entity_id=entity_id, report=None)
 
 
@@ -1181,7 +1179,7 @@ def audit_page(request: Request, actor: str = "", action: str = "", entity_id: s
 def audit_export(request: Request, actor: str = "", action: str = "", entity_id: str = "") -> Response:
     ctx = current(request)
     _office_only(ctx)
-    rows = ctx.write(lambda db: _audit_rows(db, actor=actor, action=action, entity_id=entity_id, limit=10**9))
+    rows = _audit_rows(ctx, actor=actor, action=action, entity_id=entity_id, limit=10**9)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(
@@ -1205,7 +1203,7 @@ def audit_verify(request: Request) -> Response:
     ctx = current(request)
     _office_only(ctx)
     report = ctx.write(audit.verify_chain)
-    rows = ctx.write(lambda db: _audit_rows(db, actor="", action="", entity_id="", limit=50))
+    rows = _audit_rows(ctx, actor="", action="", entity_id="", limit=50)
     return ctx.render("audit.html", rows=rows, actor="", action="", entity_id="", report=report)
 
 
