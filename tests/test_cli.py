@@ -195,3 +195,38 @@ def test_ae_commands(tmp_path: Path) -> None:
     )
     refused = _ismart("ae", "table", str(bad))
     assert refused.returncode == 2 and "events.csv:2" in refused.stderr and "Traceback" not in refused.stderr
+
+
+@pytest.mark.parametrize(
+    ("term", "grade", "expected"),
+    [
+        ("Nausia", "3", "events.csv:2: column 'term': 'Nausia' is not in the CTCAE v5.0 term list"),
+        ("Nausea", "5", "events.csv:2: column 'grade': 'Nausea' has no CTCAE v5.0 grade 5"),
+    ],
+)
+def test_ae_csv_terms_are_checked_against_the_full_ctcae_list(
+    tmp_path: Path, term: str, grade: str, expected: str
+) -> None:
+    bad = tmp_path / "events.csv"
+    bad.write_text(
+        "subprotocol,patient_id,c1d1,term,grade,attribution,onset,resolution,cycle,serious\n"
+        f"B,SE-STO-0003,2026-03-16,{term},{grade},possible,2026-03-30,,1,no\n",
+        encoding="utf-8",
+    )
+    refused = _ismart("ae", "dlt", str(bad))
+    assert refused.returncode == 2 and expected in refused.stderr, refused.stderr
+    assert "Traceback" not in refused.stderr
+
+
+def test_ae_csv_reads_terms_in_their_ctcae_spelling(tmp_path: Path) -> None:
+    events = tmp_path / "events.csv"
+    events.write_text(
+        "subprotocol,patient_id,c1d1,term,grade,attribution,onset,resolution,cycle,serious\n"
+        "B,SE-STO-0003,2026-03-16,nausea,3,possible,2026-03-30,,1,no\n",
+        encoding="utf-8",
+    )
+    from ismart.conduct.ctcae_terms import validate_ae_term
+    from ismart.treatment.adverse_events_io import read_events
+
+    by_sub, _ = read_events(events, check_term=lambda term, grade: validate_ae_term(term, grade).term)
+    assert [e.term for e in by_sub["B"]] == ["Nausea"]

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ismart.cli.boundary import OneLineGroup, fail
+from ismart.conduct.ctcae_terms import validate_ae_term
 from ismart.errors import IsmartError
 from ismart.treatment.adverse_events import AdverseEvent, DltRule, flag_dlt_candidates, safety_table
 from ismart.treatment.adverse_events_io import read_events
@@ -23,7 +24,7 @@ app = typer.Typer(
 
 def _read(path: Path) -> tuple[dict[str, list[AdverseEvent]], dict[str, date]]:
     try:
-        return read_events(path)
+        return read_events(path, check_term=lambda term, grade: validate_ae_term(term, grade).term)
     except IsmartError as exc:
         raise fail(str(exc)) from None
 

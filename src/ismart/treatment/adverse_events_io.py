@@ -1,12 +1,15 @@
 """Reading adverse events: the safety CSV (one event per row) into AdverseEvents.
 
 Columns: subprotocol, patient_id, c1d1, term, grade, attribution, onset, cycle and, optionally,
-resolution and serious (yes/true/1). Every problem is one InputError naming the file and line.
+resolution and serious (yes/true/1). ``check_term`` (the CLI passes the complete CTCAE v5.0 list's
+check from ``ismart.conduct``) checks every term and grade and gives the term's CTCAE spelling.
+Every problem is one InputError naming the file and line.
 """
 
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -31,7 +34,9 @@ EVENT_COLUMNS = (
 )
 
 
-def read_events(path: Path) -> tuple[dict[str, list[AdverseEvent]], dict[str, date]]:
+def read_events(
+    path: Path, *, check_term: Callable[[str, int], str] | None = None
+) -> tuple[dict[str, list[AdverseEvent]], dict[str, date]]:
     """Events by sub-protocol and each patient's C1D1; an InputError naming the file and line."""
     try:
         rows = list(csv.DictReader(path.read_text(encoding="utf-8-sig").splitlines()))
@@ -53,5 +58,11 @@ def read_events(path: Path) -> tuple[dict[str, list[AdverseEvent]], dict[str, da
             detail = exc.errors()[0] if isinstance(exc, ValidationError) else None
             where = f" column '{detail['loc'][0]}'" if detail and detail["loc"] else ""
             raise InputError(f"{path}:{number}:{where} {detail['msg'] if detail else exc}") from None
+        if check_term is not None:
+            try:
+                event = event.model_copy(update={"term": check_term(event.term, event.grade)})
+            except InputError as exc:  # "term: ..." or "grade: ...": the column it names
+                column, _, why = str(exc).partition(":")
+                raise InputError(f"{path}:{number}: column '{column}':{why}") from None
         by_sub.setdefault((row.get("subprotocol") or "").strip(), []).append(event)
     return by_sub, c1d1
