@@ -278,3 +278,13 @@ def test_awareness_with_a_utc_offset_is_converted(phase1: Phase1) -> None:
     added = client.post(f"/subjects/{code}/adverse-events", json=sae, headers=h["inv_AT-VIE"])
     assert added.status_code == 201, added.text
     assert added.json()["clocks"][0]["due"] == "2026-03-10T06:00:00"
+
+
+def test_a_cycle_started_before_the_registration_is_flagged(phase1: Phase1) -> None:
+    client, h, code = _registered(phase1)  # registered on the registry's day, 2026-03-09
+    early = client.post(f"/subjects/{code}/cycles", json=_cycle(1, "2026-03-08"), headers=h["staff_AT-VIE"])
+    assert early.status_code == 201, early.text
+    assert early.json()["deviations"] == [
+        "deviation: cycle 1 started 2026-03-08, before the dose-level assignment at registration "
+        "to B on 2026-03-09"
+    ]

@@ -401,6 +401,12 @@ def add_cycle(session: Session, *, actor: Principal, code: str, body: CycleInput
     level = _level(session, reg)
     plan, bsa = _plan(sp, level, body, sponsor(session).doses)
     deviations = list(notes)
+    assignment = session.get(DoseAssignment, code)
+    if assignment is not None and body.start_date < assignment.assigned_on:  # flagged, for the monitor
+        deviations.append(
+            f"deviation: cycle {body.number} started {body.start_date}, before the dose-level "
+            f"assignment at registration to {sp.id} on {assignment.assigned_on}"
+        )
     planned_start = None
     if previous is not None:
         planned_start = previous.start_date + timedelta(days=sp.treatment.cycle_days)
