@@ -130,7 +130,7 @@ def test_rolling6_every_grid_row(row: str, on: int, ev: int, d: int, kind: str) 
         "pending": on - ev,
         "not_evaluable": 1,
     }
-    assert "grid row: on level" in decision.reason
+    assert "grid row: patients on the level" in decision.reason
 
 
 def test_rolling6_table_is_the_published_grid() -> None:

@@ -56,7 +56,8 @@ class GridRow:
 
     @property
     def label(self) -> str:
-        return f"on level {self.labels[0]}, evaluable {self.labels[1]}, DLTs {self.labels[2]} -> {self.text}"
+        on, evaluable, dlts = self.labels
+        return f"patients on the level {on}, evaluable {evaluable}, DLTs {dlts} -> {self.text}"
 
 
 def _row(on: str, ev: str, d: str, action: int, text: str) -> GridRow:
@@ -118,7 +119,7 @@ def grid_row(on: int, ev: int, d: int) -> str:
         if row.matches(min(on, FULL), min(ev, FULL), d):
             return row.label
     read = KIND[rolling6_action(on, ev, d)]
-    return f"on level {on}, evaluable {ev}, DLTs {d} (not tabulated; read as {read})"
+    return f"patients on the level {on}, evaluable {ev}, DLTs {d} (not tabulated; read as {read})"
 
 
 def rolling6_table() -> list[TableRow]:
