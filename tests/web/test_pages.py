@@ -491,7 +491,7 @@ def test_trial_office_pages(server: Server, browser: Any) -> None:
     sign_in(page, server.url, "office")
     expect(page.get_by_role("heading", level=1)).to_have_text("Trial office overview")
     check_page(page, "office")
-    page.get_by_role("link", name="Verdict changes").click()
+    page.get_by_role("link", name="Verdict changes", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Verdict changes after re-screening")
     check_page(page, "verdict-changes")
     page.get_by_role("link", name="Sites").click()
