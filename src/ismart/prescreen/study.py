@@ -41,7 +41,7 @@ import polars as pl
 
 from ismart.errors import ProfileFileError
 from ismart.molecular.genes import normalize_gene
-from ismart.molecular.protein import HgvsError, parse_protein_change
+from ismart.molecular.protein import protein_change_error
 from ismart.prescreen.classify import (
     NO_MATCH,
     Classifier,
@@ -422,14 +422,12 @@ def _unread_changes(proteins: list[str]) -> pl.DataFrame:
     """Distinct protein changes of genes no rule names, read once each by the one grammar: those that
     cannot be read, and why."""
     texts, whys = [], []
+    splice = SPLICE.fullmatch
     for text in proteins:
-        if SPLICE.fullmatch(text):
-            continue
-        try:
-            parse_protein_change(text)
-        except HgvsError as exc:
+        why = protein_change_error(text)
+        if why is not None and not splice(text):
             texts.append(text)
-            whys.append(str(exc))
+            whys.append(why)
     return pl.DataFrame({"protein": texts, "why": whys}, schema={"protein": pl.String, "why": pl.String})
 
 
