@@ -34,7 +34,7 @@ of its sample, never a guess.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import polars as pl
@@ -551,37 +551,38 @@ def prescreen(study: Path, protocol: Protocol, progress: Progress | None = None)
     if samples is not None:
         everyone.append(samples["sample_id"])
     every = pl.concat(everyone).drop_nulls().unique().to_frame("sample_id")
-    return _finish(every.join(per_sample, on="sample_id", how="left"), ids)
+    texts = ["candidates", "review", "alterations", "errors"]
+    return (
+        every.join(_finish(per_sample, ids), on="sample_id", how="left")
+        .with_columns(pl.col(texts).fill_null(""))
+        .sort("sample_id")
+    )
 
 
 def _finish(per_sample: pl.DataFrame, ids: list[str]) -> pl.DataFrame:
-    def listed(rank: int) -> pl.Expr:
-        return (
-            pl.concat_list([pl.when(pl.col(f"r_{s}") == rank).then(pl.lit(s)) for s in ids])
-            .list.drop_nulls()
-            .list.join(",")
-        )
+    """The text columns of the samples that have rows (the others get empty texts after the join)."""
 
-    alterations = (
-        pl.concat_list(
-            [
-                pl.when(pl.col(f"r_{s}") == 3).then(pl.lit(f"{s}: ") + pl.col(f"n_{s}").list.join(", "))
-                for s in ids
-            ]
-            + [  # rows for review list the alterations to review
-                pl.when(pl.col(f"r_{s}") == 2).then(
-                    pl.lit(f"{s} (review): ") + pl.col(f"m_{s}").list.join(", ")
-                )
-                for s in ids
-            ]
-        )
-        .list.drop_nulls()
-        .list.join("; ")
+    def joined(parts: Sequence[pl.Expr], separator: str) -> pl.Expr:
+        return pl.concat_str(parts, separator=separator, ignore_nulls=True).fill_null("")
+
+    def listed(rank: int) -> pl.Expr:
+        return joined([pl.when(pl.col(f"r_{s}") == rank).then(pl.lit(s)) for s in ids], ",")
+
+    alterations = joined(
+        [
+            pl.when(pl.col(f"r_{s}") == 3).then(pl.lit(f"{s}: ") + pl.col(f"n_{s}").list.join(", "))
+            for s in ids
+        ]
+        + [  # rows for review list the alterations to review
+            pl.when(pl.col(f"r_{s}") == 2).then(pl.lit(f"{s} (review): ") + pl.col(f"m_{s}").list.join(", "))
+            for s in ids
+        ],
+        "; ",
     )
     return per_sample.select(
         "sample_id",
         listed(3).alias("candidates"),
         listed(2).alias("review"),
-        alterations.fill_null("").alias("alterations"),
+        alterations.alias("alterations"),
         pl.col("errors").list.join("; ").fill_null("").alias("errors"),
-    ).sort("sample_id")
+    )
