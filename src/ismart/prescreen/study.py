@@ -35,6 +35,7 @@ of its sample, never a guess.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import polars as pl
@@ -190,9 +191,12 @@ def _frequency_unit(frame: pl.DataFrame, column: str) -> float | str:
     )
 
 
-def _read_mutation_file(path: Path) -> pl.DataFrame:
-    """One MAF as rows: sample_id, gene, protein, vclass, exon, vaf, vaf_error (see the module notes)."""
-    check_rows(path)
+def _read_mutation_file(path: Path, check: bool = True) -> pl.DataFrame:
+    """One MAF as rows: sample_id, gene, protein, vclass, exon, vaf, vaf_error (see the module notes).
+
+    ``check=False`` leaves the cell-count check (``check_rows``) to the caller."""
+    if check:
+        check_rows(path)
     frame = _scan(path)
     names = frame.collect_schema().names()
     _need(path, frame, ["Tumor_Sample_Barcode", "Hugo_Symbol"])
@@ -206,7 +210,7 @@ def _read_mutation_file(path: Path) -> pl.DataFrame:
         vclass.is_null() | ~vclass.str.to_lowercase().is_in(list(NON_PROTEIN)),
         ~pl.all_horizontal([pl.col(c).is_null() for c in names]),  # a blank line
     )
-    exon = pl.col("Exon_Number").str.extract(r"^(\d+)") if "Exon_Number" in names else blank
+    exon = pl.col("Exon_Number") if "Exon_Number" in names else blank  # as written: see _exon_number
     counts = _vaf_from_counts(names)
     freq_column = _frequency_column(names)
     extra: list[pl.Expr] = []
@@ -232,7 +236,7 @@ def _read_mutation_file(path: Path) -> pl.DataFrame:
         .alias("gene"),
         protein.str.replace_all(SEP, "", literal=True).alias("protein"),
         vclass.str.replace_all(SEP, "", literal=True).cast(pl.Categorical).alias("vclass"),
-        exon.cast(pl.Int32, strict=False).alias("exon"),
+        exon.cast(pl.Categorical).alias("exon"),
         *extra,
     ).collect(engine="streaming")
     vaf: pl.Expr = pl.lit(None, dtype=_FLOAT)
@@ -291,11 +295,14 @@ def _read_mutation_file(path: Path) -> pl.DataFrame:
     return rows
 
 
-def _mutations(study: Path) -> pl.DataFrame | None:
-    files = sorted(study.glob("data_mutations*.txt"))
-    if not files:
-        return None
-    return pl.concat([_read_mutation_file(path) for path in files])
+def _exon_number() -> pl.Expr:
+    """The exon of "14/24" (the MAF's Exon_Number), read only for the rows that are judged."""
+    return pl.col("exon").cast(pl.String).str.extract(r"^(\d+)").cast(pl.Int32, strict=False)
+
+
+def _check_all(files: list[Path]) -> None:
+    for path in files:
+        check_rows(path)
 
 
 def _fusions(study: Path) -> pl.LazyFrame | None:
@@ -437,7 +444,29 @@ def prescreen(study: Path, protocol: Protocol, progress: Progress | None = None)
     if not study.is_dir():
         raise ProfileFileError(str(study), None, "not a study folder")
     step("reading alteration files")
-    mutations = _mutations(study)
+    files = sorted(study.glob("data_mutations*.txt"))
+    # The MAFs' cell-count check (a whole second pass over the largest files) runs in a thread beside
+    # the judging, which is Python and holds one core; a ragged row stays the error reported, as when
+    # the check ran first: any failure waits for the check, whose error wins.
+    checked: Future[None] | None = None
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        try:
+            mutations = pl.concat([_read_mutation_file(f, check=False) for f in files]) if files else None
+            checked = pool.submit(_check_all, files)
+            result = _judge_study(study, protocol, step, mutations)
+        except Exception:
+            if checked is None:
+                _check_all(files)
+            else:
+                checked.result()
+            raise
+        checked.result()
+    return result
+
+
+def _judge_study(
+    study: Path, protocol: Protocol, step: Progress, mutations: pl.DataFrame | None
+) -> pl.DataFrame:
     others = [f for f in (_fusions(study), _cna(study)) if f is not None]
     if mutations is None and not others:
         raise ProfileFileError(
@@ -469,7 +498,7 @@ def prescreen(study: Path, protocol: Protocol, progress: Progress | None = None)
         genes = mutations["gene"].unique().to_list()
         named = [g for g in genes if classifier.judges_variants_of(g)]
         is_named = pl.col("gene").is_in(named)
-        listed = mutations.filter(is_named)
+        listed = mutations.filter(is_named).with_columns(_exon_number())
         unlisted = mutations.lazy().filter(~is_named)  # most rows: never copied whole
         step(
             f"judging {listed.select(_variant_keys(listed))['akey'].n_unique():,} alterations of listed genes"
