@@ -500,11 +500,10 @@ def _judge_study(
         is_named = pl.col("gene").is_in(named)
         listed = mutations.filter(is_named).with_columns(_exon_number())
         unlisted = mutations.lazy().filter(~is_named)  # most rows: never copied whole
-        step(
-            f"judging {listed.select(_variant_keys(listed))['akey'].n_unique():,} alterations of listed genes"
-        )
         listed = listed.with_columns(_variant_keys(listed))
-        keys = _key_table(listed["akey"].unique().to_list(), classifier)
+        listed_keys = listed["akey"].unique().to_list()
+        step(f"judging {len(listed_keys):,} alterations of listed genes")
+        keys = _key_table(listed_keys, classifier)
         parts.append(
             listed.join(keys, on="akey", how="left")
             .select(columns)
