@@ -318,9 +318,9 @@ _WHOLE: dict[str, tuple[ChangeKind, bool]] = {  # the forms without a position: 
 }
 
 
-def _strip(text: str) -> tuple[str, bool]:
-    """Drop the prefix, 'p.' and the prediction parentheses: (body, predicted)."""
-    body = text.strip()
+def _strip(body: str) -> tuple[str, bool]:
+    """Drop the prefix, 'p.' and the prediction parentheses of a text without surrounding blanks:
+    (body, predicted)."""
     if ":" in body:  # the prefix ends with one
         prefix = _PREFIX.match(body)
         if prefix is not None:
@@ -361,10 +361,12 @@ def _parse_text(text: str) -> ProteinChange:
 def _fields(text: str) -> _Fields:
     if not isinstance(text, str):
         raise HgvsError(f"{text!r} is not an HGVS protein change (not a string)")
-    if not text.strip():
+    stripped = text.strip()
+    if not stripped:
         raise _fail(text, "empty")
     try:
-        return _parse(*_strip(text))
+        body, predicted = _strip(stripped)
+        return _parse(body, predicted)
     except _Unreadable as exc:
         raise _fail(text, str(exc)) from None
 
