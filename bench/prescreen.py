@@ -9,9 +9,10 @@ of the pre-screen's time to the floor's, and how many distinct alterations the c
     .venv/bin/python bench/prescreen.py [--samples 1000000] [--runs 1] [--dir /tmp/ismart-cohort-1m]
 
 Results (2 shared cores; the load average is printed with each run, as it moves the numbers a lot),
-2026-12-02, 1,000,000 samples, seed 7, 15.4 M mutation rows, 12.3 M distinct alterations: 189.4 s =
-5,280 samples/s, peak RSS 3,079 MB, 9.6x the floor (19.7 s) at load 13.6. bench/README.md has both
-runs and where the time goes.
+2026-12-02, commit 1fe4aa1, 1,000,000 samples, seed 7, 15.4 M mutation rows, 12.3 M distinct
+alterations: 58.9 s wall = 16,992 samples/s at load 7-10, 29.7 s of CPU, peak RSS 3,071 MB; 3.9x the
+floor by wall clock (14.9 s), 6.5x by CPU time (4.6 s). bench/README.md has every run and where the
+time goes.
 """
 
 from __future__ import annotations

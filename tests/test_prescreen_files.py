@@ -221,6 +221,23 @@ def test_cut_clinical_and_sv_files_name_their_line(tmp_path: Path) -> None:
         prescreen(root, PROTOCOL)
 
 
+@pytest.mark.parametrize("other", ["sv", "missing column"])
+def test_a_ragged_maf_is_reported_before_other_errors(tmp_path: Path, other: str) -> None:
+    """The MAF's cell-count check runs beside the judging: its error still wins over later ones."""
+    ragged = _TEXT.replace("NRAS\tS2\tMissense_Mutation\t", "NRAS\tS2\t")
+    if other == "missing column":
+        ragged = ragged.replace("Hugo_Symbol", "Gene", 1)
+    root = _study(tmp_path / "s", HEADER, [], text=ragged)
+    if other == "sv":
+        (root / "data_sv.txt").write_text(
+            "Sample_Id\tSite1_Hugo_Symbol\nS1\tNUP214\tABL1\n", encoding="utf-8"
+        )
+    with pytest.raises(ProfileFileError) as caught:
+        prescreen(root, PROTOCOL)
+    assert str(caught.value).startswith(str(root / "data_mutations.txt"))
+    assert caught.value.line == 3 and "a ragged row" in str(caught.value)
+
+
 # --- the summary and its chart ---------------------------------------------------------------------
 
 

@@ -241,10 +241,12 @@ def symbol_reviews(profile: Profile, entries: list[MolecularMatch]) -> Iterator[
     """Alterations whose gene symbol is not an HGNC symbol but is one edit or two from a gene these
     entries name (``KRASS`` beside a KRAS rule): the rule cannot be judged for them, so the board reviews
     them instead of the rule reading NOT_MET."""
-    genes = _entry_genes(entries)
+    genes: dict[str, set[str]] | None = None  # read only when a symbol is unknown (rare)
     for alt in profile.alterations:
         if not alt.unknown_symbols or (alt.kind == "fusion" and alt.side == "five_prime"):
             continue
+        if genes is None:
+            genes = _entry_genes(entries)
         near = {
             suggestion for symbol in alt.unknown_symbols for suggestion in check_symbol(symbol).candidates
         }

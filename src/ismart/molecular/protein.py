@@ -49,7 +49,7 @@ from functools import lru_cache
 
 from ismart.errors import HgvsError
 
-__all__ = ["ChangeKind", "HgvsError", "ProteinChange", "parse_protein_change"]
+__all__ = ["ChangeKind", "HgvsError", "ProteinChange", "parse_protein_change", "protein_change_error"]
 
 
 class ChangeKind(StrEnum):
@@ -144,18 +144,27 @@ def _fits(seq: str, single: bool) -> bool:
     return "*" not in seq[:-1]  # a stop may only end an inserted sequence
 
 
+_AA_CHARS = re.compile(r"[A-Za-z*]+")
+_THREE_FORM = re.compile(r"(?:[A-Z][a-z]{2})+")
+_ONE_FORM = re.compile(r"[A-Z*]+")
+
+
+@lru_cache(maxsize=8192)
 def _residues(text: str, single: bool) -> str:
-    """Read a residue (``single``) or a sequence of residues into 1-letter codes, '*' for a stop."""
+    """Read a residue (``single``) or a sequence of residues into 1-letter codes, '*' for a stop.
+
+    Memoised: the same few residue spellings ('G', 'Gly', 'gly') recur in every change (an
+    unreadable one raises, and is not cached)."""
     if not text:
         raise _Unreadable("an amino acid is missing")
-    if not re.fullmatch(r"[A-Za-z*]+", text):
+    if not _AA_CHARS.fullmatch(text):
         raise _Unreadable(f"{text!r} is not made of amino-acid codes")
     # The HGVS forms, read as written: 'Gly', 'GlyAsp' (3-letter) and 'G', 'GD', '*' (1-letter).
-    if re.fullmatch(r"(?:[A-Z][a-z]{2})+", text):
+    if _THREE_FORM.fullmatch(text):
         seq = _as_three(text)
         if seq is not None and _fits(seq, single):
             return seq
-    if re.fullmatch(r"[A-Z*]+", text):
+    if _ONE_FORM.fullmatch(text):
         seq = _as_one(text)
         if seq is not None and _fits(seq, single):
             return seq
@@ -260,6 +269,12 @@ class ProteinChange:
 
 
 # --- the grammar -------------------------------------------------------------------------------
+#
+# The rules below return the fields of a ProteinChange as a tuple (kind, start, end, ref, alt,
+# end_ref, predicted, length): parse_protein_change builds the value from them, and
+# protein_change_error only asks whether the same rules read a text, without building anything.
+
+_Fields = tuple[ChangeKind, int | None, int | None, str | None, str | None, str | None, bool, str | None]
 
 _PREFIX = re.compile(r"^[A-Za-z][A-Za-z0-9_.\-]*(?:\([A-Za-z0-9_.\-]+\))?:")
 _AA_TOKEN = r"[A-Za-z]{1,3}|\*"
@@ -270,22 +285,46 @@ _LOCATION = re.compile(
     re.DOTALL,
 )
 _STOP = r"(?:\*|[Tt][Ee][Rr]|[Xx])"
-_FS = re.compile(rf"(?P<alt>[A-Za-z]{{0,3}}?)[Ff][Ss](?:{_STOP}(?P<len>{_NUM}|\?)?)?")
-_EXT_C = re.compile(rf"(?P<alt>[A-Za-z]{{1,3}})[Ee][Xx][Tt](?:{_STOP}(?P<len>{_NUM}|\?)?)?")
-_EXT_N = re.compile(rf"(?P<alt>[A-Za-z]{{0,3}}?)[Ee][Xx][Tt]-(?P<len>{_NUM})")
-_DELINS = re.compile(r"[Dd][Ee][Ll][Ii][Nn][Ss](?P<seq>.+)", re.DOTALL)
-_INS = re.compile(r"[Ii][Nn][Ss](?P<seq>.+)", re.DOTALL)
+# The edit of a single residue: one alternation, tried in this order (the first that reads the whole
+# edit wins); the empty group that ends each branch names it (``lastgroup``).
+_SINGLE_EDIT = re.compile(
+    r"=(?P<synonymous>)"
+    r"|\?(?P<unknown>)"
+    r"|(?P<deldup>[Dd][Ee][Ll]|[Dd][Uu][Pp])"
+    r"|[Dd][Ee][Ll][Ii][Nn][Ss](?P<delins>.+)"
+    r"|[Ii][Nn][Ss].+(?P<ins>)"
+    rf"|(?P<fs_alt>[A-Za-z]{{0,3}}?)[Ff][Ss](?:{_STOP}(?P<fs_len>{_NUM}|\?)?)?(?P<fs>)"
+    rf"|(?P<extn_alt>[A-Za-z]{{0,3}}?)[Ee][Xx][Tt]-(?P<extn_len>{_NUM})(?P<ext_n>)"
+    rf"|(?P<extc_alt>[A-Za-z]{{1,3}})[Ee][Xx][Tt](?:{_STOP}(?P<extc_len>{_NUM}|\?)?)?(?P<ext_c>)"
+    r"|(?P<substitution>[A-Za-z]{1,3}|\*)",
+    re.DOTALL,
+)
+# The edit of a range, in the same way.
+_RANGE_EDIT = re.compile(
+    r"(?P<deletion>[Dd][Ee][Ll])"
+    r"|(?P<duplication>[Dd][Uu][Pp])"
+    r"|[Dd][Ee][Ll][Ii][Nn][Ss](?P<delins>.+)"
+    r"|[Ii][Nn][Ss](?P<ins>.+)",
+    re.DOTALL,
+)
 # Oncotator / older TCGA MAFs: the reference and replacing residues of a range, '600_600D>DSSDNEY'.
 _ONCOTATOR = re.compile(r"(?P<ref>[A-Za-z*]*)>(?P<alt>[A-Za-z*]*)")
 _SHORT_EDITS = re.compile(r"(?i)(?:del|dup|ins.+|delins.+|[A-Za-z]{0,3}?fs.*)", re.DOTALL)
+_WHOLE: dict[str, tuple[ChangeKind, bool]] = {  # the forms without a position: kind, uncertain
+    "?": (ChangeKind.UNKNOWN, False),
+    "=": (ChangeKind.SYNONYMOUS, False),
+    "0": (ChangeKind.START_LOSS, False),
+    "0?": (ChangeKind.START_LOSS, True),
+}
 
 
-def _strip(text: str) -> tuple[str, bool]:
-    """Drop the prefix, 'p.' and the prediction parentheses: (body, predicted)."""
-    body = text.strip()
-    prefix = _PREFIX.match(body)
-    if prefix is not None:
-        body = body[prefix.end() :]
+def _strip(body: str) -> tuple[str, bool]:
+    """Drop the prefix, 'p.' and the prediction parentheses of a text without surrounding blanks:
+    (body, predicted)."""
+    if ":" in body:  # the prefix ends with one
+        prefix = _PREFIX.match(body)
+        if prefix is not None:
+            body = body[prefix.end() :]
     if body[:2] in ("p.", "P."):
         body = body[2:]
     predicted = False
@@ -301,66 +340,78 @@ def parse_protein_change(text: str) -> ProteinChange:
     return _parse_text(text)
 
 
+def protein_change_error(text: str) -> str | None:
+    """None when :func:`parse_protein_change` reads ``text``, else the message of its :class:`HgvsError`.
+
+    The same rules, for callers that only need to know whether a change is readable (the cohort
+    pre-screen reads millions of distinct changes once each): no value is built and nothing cached."""
+    try:
+        _fields(text)
+    except HgvsError as exc:
+        return str(exc)
+    return None
+
+
 @lru_cache(maxsize=65536)
 def _parse_text(text: str) -> ProteinChange:
     """Parsing is pure and the same changes recur across sub-protocols and patients: cached."""
-    if not text.strip():
+    return ProteinChange(*_fields(text))
+
+
+def _fields(text: str) -> _Fields:
+    if not isinstance(text, str):
+        raise HgvsError(f"{text!r} is not an HGVS protein change (not a string)")
+    stripped = text.strip()
+    if not stripped:
         raise _fail(text, "empty")
     try:
-        return _parse(*_strip(text))
+        body, predicted = _strip(stripped)
+        return _parse(body, predicted)
     except _Unreadable as exc:
         raise _fail(text, str(exc)) from None
 
 
-def _whole(body: str, predicted: bool) -> ProteinChange | None:
-    """The forms without a position: p.?, p.=, p.0, p.0?."""
-    if body == "?":
-        return ProteinChange(ChangeKind.UNKNOWN, None, None, None, None, None, predicted)
-    if body == "=":
-        return ProteinChange(ChangeKind.SYNONYMOUS, None, None, None, None, None, predicted)
-    if body in ("0", "0?"):
-        uncertain = predicted or body == "0?"
-        return ProteinChange(ChangeKind.START_LOSS, None, None, None, None, None, uncertain)
-    return None
-
-
-def _parse(body: str, predicted: bool) -> ProteinChange:
-    whole = _whole(body, predicted)
+def _parse(body: str, predicted: bool) -> _Fields:
+    whole = _WHOLE.get(body)
     if whole is not None:
-        return whole
+        kind, uncertain = whole
+        return (kind, None, None, None, None, None, predicted or uncertain, None)
     location = _LOCATION.fullmatch(body)
     if location is None:
         raise _Unreadable("expected an amino acid and a position, e.g. p.Gly12Asp or p.G12D")
-    start = int(location["start"])
-    ranged = location["end"] is not None
-    end = int(location["end"]) if ranged else start
+    ref_text, start_text, end_ref_text, end_text, edit = location.group(
+        "ref", "start", "end_ref", "end", "edit"
+    )
+    start = int(start_text)
+    ranged = end_text is not None
+    end = int(end_text) if ranged else start
     if start < 1:
         raise _Unreadable("residue positions start at 1")
-    edit = location["edit"]
-    oncotator = _ONCOTATOR.fullmatch(edit) if ranged else None
-    if oncotator is not None:  # p.600_600D>DSSDNEY, p.599_600YD>Y: read into the HGVS edit
-        return _oncotator(location, start, end, oncotator["ref"], oncotator["alt"], predicted)
-    if ranged and end <= start:
-        raise _Unreadable("a range must end after its start")
+    if ranged:
+        oncotator = _ONCOTATOR.fullmatch(edit)
+        if oncotator is not None:  # p.600_600D>DSSDNEY, p.599_600YD>Y: read into the HGVS edit
+            return _oncotator(location, start, end, oncotator["ref"], oncotator["alt"], predicted)
+        if end <= start:
+            raise _Unreadable("a range must end after its start")
     if edit.startswith("(") and edit.endswith(")") and len(edit) > 2:  # p.Cys9_Val10(del)
         edit, predicted = edit[1:-1], True
     if not edit:
         raise _Unreadable("a position without a change")
     # Pipelines also write ranges and frameshifts without the reference residues
     # (p.595_596insEDNEYFYVDFR, p.102_103del, p.57fs*5): read, with the residues unknown (None).
-    short = location["ref"] is None or (ranged and location["end_ref"] is None)
+    short = ref_text is None or (ranged and end_ref_text is None)
     if short and not _SHORT_EDITS.fullmatch(edit):
         raise _Unreadable("a substitution needs its reference residue, e.g. p.G12D")
-    ref = _residues(location["ref"], single=True) if location["ref"] is not None else None
-    end_ref = _residues(location["end_ref"], single=True) if location["end_ref"] is not None else None
+    ref = _residues(ref_text, True) if ref_text is not None else None
+    end_ref = _residues(end_ref_text, True) if end_ref_text is not None else None
     if ranged:
         return _range_edit(edit, ref, start, end, end_ref, predicted)
-    return _single_edit(edit, ref, start, end, end_ref, predicted)
+    return _single_edit(edit, ref, start, predicted)
 
 
 def _oncotator(
     location: re.Match[str], start: int, end: int, ref_text: str, alt_text: str, predicted: bool
-) -> ProteinChange:
+) -> _Fields:
     """The Oncotator ``N_M REF>ALT`` form as the HGVS change it means (common ends trimmed)."""
     if end < start:
         raise _Unreadable("a range must not end before its start")
@@ -385,89 +436,87 @@ def _oncotator(
     new = alt_seq[head : len(alt_seq) - tail]
     first = start + head  # first changed residue
     if not gone and not new:
-        return ProteinChange(ChangeKind.SYNONYMOUS, start, end, ref_seq[0], ref_seq[0], None, predicted)
+        return (ChangeKind.SYNONYMOUS, start, end, ref_seq[0], ref_seq[0], None, predicted, None)
     if not gone:  # insertion between residues first-1 and first
         if head == 0:
             raise _Unreadable("an insertion before the first residue of the range cannot be placed")
         before = ref_seq[head - 1]
         after = ref_seq[head] if head < len(ref_seq) else None
-        return ProteinChange(ChangeKind.INFRAME_INSERTION, first - 1, first, before, new, after, predicted)
+        return (ChangeKind.INFRAME_INSERTION, first - 1, first, before, new, after, predicted, None)
     last = first + len(gone) - 1
     last_ref = gone[-1] if last != first else None
     if not new:
-        return ProteinChange(ChangeKind.INFRAME_DELETION, first, last, gone[0], None, last_ref, predicted)
+        return (ChangeKind.INFRAME_DELETION, first, last, gone[0], None, last_ref, predicted, None)
     if len(gone) == 1 and len(new) == 1:
         kind = ChangeKind.NONSENSE if new == "*" else ChangeKind.MISSENSE
-        return ProteinChange(kind, first, first, gone, new, None, predicted)
-    return ProteinChange(ChangeKind.DELINS, first, last, gone[0], new, last_ref, predicted)
+        return (kind, first, first, gone, new, None, predicted, None)
+    return (ChangeKind.DELINS, first, last, gone[0], new, last_ref, predicted, None)
 
 
 def _range_edit(
     edit: str, ref: str | None, start: int, end: int, end_ref: str | None, predicted: bool
-) -> ProteinChange:
-    lowered = edit.lower()
-    if lowered == "del":
-        return ProteinChange(ChangeKind.INFRAME_DELETION, start, end, ref, None, end_ref, predicted)
-    if lowered == "dup":
-        return ProteinChange(ChangeKind.DUPLICATION, start, end, ref, None, end_ref, predicted)
-    delins = _DELINS.fullmatch(edit)
-    if delins is not None:
-        inserted = _residues(delins["seq"], single=False)
-        return ProteinChange(ChangeKind.DELINS, start, end, ref, inserted, end_ref, predicted)
-    ins = _INS.fullmatch(edit)
-    if ins is not None:
-        if end != start + 1:
-            raise _Unreadable("an insertion lies between two adjacent residues")
-        inserted = _residues(ins["seq"], single=False)
-        return ProteinChange(ChangeKind.INFRAME_INSERTION, start, end, ref, inserted, end_ref, predicted)
-    raise _Unreadable(f"{edit!r} is not a change of a range (del, dup, ins or delins)")
+) -> _Fields:
+    found = _RANGE_EDIT.fullmatch(edit)
+    branch = found.lastgroup if found is not None else None
+    if found is None or branch is None:
+        raise _Unreadable(f"{edit!r} is not a change of a range (del, dup, ins or delins)")
+    if branch == "deletion":
+        return (ChangeKind.INFRAME_DELETION, start, end, ref, None, end_ref, predicted, None)
+    if branch == "duplication":
+        return (ChangeKind.DUPLICATION, start, end, ref, None, end_ref, predicted, None)
+    if branch == "delins":
+        inserted = _residues(found["delins"], single=False)
+        return (ChangeKind.DELINS, start, end, ref, inserted, end_ref, predicted, None)
+    if end != start + 1:
+        raise _Unreadable("an insertion lies between two adjacent residues")
+    inserted = _residues(found["ins"], single=False)
+    return (ChangeKind.INFRAME_INSERTION, start, end, ref, inserted, end_ref, predicted, None)
 
 
-def _single_edit(
-    edit: str, ref: str | None, start: int, end: int, end_ref: str | None, predicted: bool
-) -> ProteinChange:
-    lowered = edit.lower()
-    if edit == "=":
-        return ProteinChange(ChangeKind.SYNONYMOUS, start, end, ref, ref, None, predicted)
-    if edit == "?":
+def _single_edit(edit: str, ref: str | None, start: int, predicted: bool) -> _Fields:
+    found = _SINGLE_EDIT.fullmatch(edit)
+    branch = found.lastgroup if found is not None else None
+    if found is None or branch is None:
+        raise _Unreadable(f"{edit!r} is not a recognised change")
+    if branch == "substitution":  # the most common change first
+        alt = _residues(edit, single=True)
+        if alt == ref:
+            return (ChangeKind.SYNONYMOUS, start, start, ref, ref, None, predicted, None)
+        if ref == "*":
+            return (ChangeKind.EXTENSION, start, start, ref, alt, None, predicted, "?")
+        if start == 1 and ref == "M":
+            return (ChangeKind.START_LOSS, start, start, ref, alt, None, predicted, None)
+        kind = ChangeKind.NONSENSE if alt == "*" else ChangeKind.MISSENSE
+        return (kind, start, start, ref, alt, None, predicted, None)
+    if branch == "synonymous":
+        return (ChangeKind.SYNONYMOUS, start, start, ref, ref, None, predicted, None)
+    if branch == "fs":
+        fs_alt = found["fs_alt"]
+        fs_to = _residues(fs_alt, single=True) if fs_alt else None
+        return (ChangeKind.FRAMESHIFT, start, start, ref, fs_to, None, predicted, found["fs_len"])
+    if branch == "unknown":
         kind = ChangeKind.START_LOSS if (start, ref) == (1, "M") else ChangeKind.UNKNOWN
-        return ProteinChange(kind, start, end, ref, None, None, predicted)
-    if lowered in ("del", "dup"):
-        kind = ChangeKind.INFRAME_DELETION if lowered == "del" else ChangeKind.DUPLICATION
-        return ProteinChange(kind, start, end, ref, None, None, predicted)
-    delins = _DELINS.fullmatch(edit)
-    if delins is not None:
-        inserted = _residues(delins["seq"], single=False)
-        return ProteinChange(ChangeKind.DELINS, start, end, ref, inserted, None, predicted)
-    if _INS.fullmatch(edit) is not None:
+        return (kind, start, start, ref, None, None, predicted, None)
+    if branch == "deldup":
+        dup = found["deldup"].lower() == "dup"
+        kind = ChangeKind.DUPLICATION if dup else ChangeKind.INFRAME_DELETION
+        return (kind, start, start, ref, None, None, predicted, None)
+    if branch == "delins":
+        inserted = _residues(found["delins"], single=False)
+        return (ChangeKind.DELINS, start, start, ref, inserted, None, predicted, None)
+    if branch == "ins":
         raise _Unreadable("an insertion needs the two residues it lies between, e.g. p.L242_L243insNPC")
-    fs = _FS.fullmatch(edit)
-    if fs is not None:
-        alt = _residues(fs["alt"], single=True) if fs["alt"] else None
-        return ProteinChange(ChangeKind.FRAMESHIFT, start, end, ref, alt, None, predicted, fs["len"])
-    ext_n = _EXT_N.fullmatch(edit)
-    if ext_n is not None:
+    if branch == "ext_n":
         if (start, ref) != (1, "M"):
             raise _Unreadable("an N-terminal extension starts at Met1")
-        alt = _residues(ext_n["alt"], single=True) if ext_n["alt"] else None
-        length = f"-{int(ext_n['len'])}"
-        return ProteinChange(ChangeKind.EXTENSION, start, end, ref, alt, None, predicted, length)
-    ext_c = _EXT_C.fullmatch(edit)
-    if ext_c is not None:
-        if ref != "*":
-            raise _Unreadable("a stop-loss extension starts at the stop codon (p.*110Qext*17)")
-        alt = _residues(ext_c["alt"], single=True)
-        if alt == "*":
-            raise _Unreadable("an extension replaces the stop with an amino acid")
-        return ProteinChange(ChangeKind.EXTENSION, start, end, ref, alt, None, predicted, ext_c["len"] or "?")
-    if not re.fullmatch(r"[A-Za-z]{1,3}|\*", edit):
-        raise _Unreadable(f"{edit!r} is not a recognised change")
-    alt = _residues(edit, single=True)
-    if alt == ref:
-        return ProteinChange(ChangeKind.SYNONYMOUS, start, end, ref, ref, None, predicted)
-    if ref == "*":
-        return ProteinChange(ChangeKind.EXTENSION, start, end, ref, alt, None, predicted, "?")
-    if (start, ref) == (1, "M"):
-        return ProteinChange(ChangeKind.START_LOSS, start, end, ref, alt, None, predicted)
-    kind = ChangeKind.NONSENSE if alt == "*" else ChangeKind.MISSENSE
-    return ProteinChange(kind, start, end, ref, alt, None, predicted)
+        n_alt = found["extn_alt"]
+        n_to = _residues(n_alt, single=True) if n_alt else None
+        length = f"-{int(found['extn_len'])}"
+        return (ChangeKind.EXTENSION, start, start, ref, n_to, None, predicted, length)
+    # ext_c
+    if ref != "*":
+        raise _Unreadable("a stop-loss extension starts at the stop codon (p.*110Qext*17)")
+    alt = _residues(found["extc_alt"], single=True)
+    if alt == "*":
+        raise _Unreadable("an extension replaces the stop with an amino acid")
+    return (ChangeKind.EXTENSION, start, start, ref, alt, None, predicted, found["extc_len"] or "?")

@@ -56,12 +56,16 @@ _M = TypeVar("_M", bound=BaseModel)
 _GREEK = {"α": "ALPHA", "β": "BETA", "γ": "GAMMA", "δ": "DELTA"}
 
 
+_IGNORED_IN_KEY = re.compile(r"[\s\-.]")
+
+
 def gene_key(symbol: str) -> str:
     """The comparison key of a gene name: case, spaces, hyphens and dots ignored, α/β spelled out."""
     text = symbol.strip()
-    for letter, name in _GREEK.items():
-        text = text.replace(letter, name).replace(letter.upper(), name)
-    return re.sub(r"[\s\-.]", "", text).upper()
+    if not text.isascii():
+        for letter, name in _GREEK.items():
+            text = text.replace(letter, name).replace(letter.upper(), name)
+    return _IGNORED_IN_KEY.sub("", text).upper()
 
 
 class _Data(BaseModel):

@@ -34,14 +34,15 @@ of its sample, never a guess.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import polars as pl
 
 from ismart.errors import ProfileFileError
 from ismart.molecular.genes import normalize_gene
-from ismart.molecular.protein import HgvsError, parse_protein_change
+from ismart.molecular.protein import protein_change_error
 from ismart.prescreen.classify import (
     NO_MATCH,
     Classifier,
@@ -190,9 +191,12 @@ def _frequency_unit(frame: pl.DataFrame, column: str) -> float | str:
     )
 
 
-def _read_mutation_file(path: Path) -> pl.DataFrame:
-    """One MAF as rows: sample_id, gene, protein, vclass, exon, vaf, vaf_error (see the module notes)."""
-    check_rows(path)
+def _read_mutation_file(path: Path, check: bool = True) -> pl.DataFrame:
+    """One MAF as rows: sample_id, gene, protein, vclass, exon, vaf, vaf_error (see the module notes).
+
+    ``check=False`` leaves the cell-count check (``check_rows``) to the caller."""
+    if check:
+        check_rows(path)
     frame = _scan(path)
     names = frame.collect_schema().names()
     _need(path, frame, ["Tumor_Sample_Barcode", "Hugo_Symbol"])
@@ -206,7 +210,7 @@ def _read_mutation_file(path: Path) -> pl.DataFrame:
         vclass.is_null() | ~vclass.str.to_lowercase().is_in(list(NON_PROTEIN)),
         ~pl.all_horizontal([pl.col(c).is_null() for c in names]),  # a blank line
     )
-    exon = pl.col("Exon_Number").str.extract(r"^(\d+)") if "Exon_Number" in names else blank
+    exon = pl.col("Exon_Number") if "Exon_Number" in names else blank  # as written: see _exon_number
     counts = _vaf_from_counts(names)
     freq_column = _frequency_column(names)
     extra: list[pl.Expr] = []
@@ -232,7 +236,7 @@ def _read_mutation_file(path: Path) -> pl.DataFrame:
         .alias("gene"),
         protein.str.replace_all(SEP, "", literal=True).alias("protein"),
         vclass.str.replace_all(SEP, "", literal=True).cast(pl.Categorical).alias("vclass"),
-        exon.cast(pl.Int32, strict=False).alias("exon"),
+        exon.cast(pl.Categorical).alias("exon"),
         *extra,
     ).collect(engine="streaming")
     vaf: pl.Expr = pl.lit(None, dtype=_FLOAT)
@@ -291,11 +295,14 @@ def _read_mutation_file(path: Path) -> pl.DataFrame:
     return rows
 
 
-def _mutations(study: Path) -> pl.DataFrame | None:
-    files = sorted(study.glob("data_mutations*.txt"))
-    if not files:
-        return None
-    return pl.concat([_read_mutation_file(path) for path in files])
+def _exon_number() -> pl.Expr:
+    """The exon of "14/24" (the MAF's Exon_Number), read only for the rows that are judged."""
+    return pl.col("exon").cast(pl.String).str.extract(r"^(\d+)").cast(pl.Int32, strict=False)
+
+
+def _check_all(files: list[Path]) -> None:
+    for path in files:
+        check_rows(path)
 
 
 def _fusions(study: Path) -> pl.LazyFrame | None:
@@ -422,14 +429,12 @@ def _unread_changes(proteins: list[str]) -> pl.DataFrame:
     """Distinct protein changes of genes no rule names, read once each by the one grammar: those that
     cannot be read, and why."""
     texts, whys = [], []
+    splice = SPLICE.fullmatch
     for text in proteins:
-        if SPLICE.fullmatch(text):
-            continue
-        try:
-            parse_protein_change(text)
-        except HgvsError as exc:
+        why = protein_change_error(text)
+        if why is not None and not splice(text):
             texts.append(text)
-            whys.append(str(exc))
+            whys.append(why)
     return pl.DataFrame({"protein": texts, "why": whys}, schema={"protein": pl.String, "why": pl.String})
 
 
@@ -439,7 +444,29 @@ def prescreen(study: Path, protocol: Protocol, progress: Progress | None = None)
     if not study.is_dir():
         raise ProfileFileError(str(study), None, "not a study folder")
     step("reading alteration files")
-    mutations = _mutations(study)
+    files = sorted(study.glob("data_mutations*.txt"))
+    # The MAFs' cell-count check (a whole second pass over the largest files) runs in a thread beside
+    # the judging, which is Python and holds one core; a ragged row stays the error reported, as when
+    # the check ran first: any failure waits for the check, whose error wins.
+    checked: Future[None] | None = None
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        try:
+            mutations = pl.concat([_read_mutation_file(f, check=False) for f in files]) if files else None
+            checked = pool.submit(_check_all, files)
+            result = _judge_study(study, protocol, step, mutations)
+        except Exception:
+            if checked is None:
+                _check_all(files)
+            else:
+                checked.result()
+            raise
+        checked.result()
+    return result
+
+
+def _judge_study(
+    study: Path, protocol: Protocol, step: Progress, mutations: pl.DataFrame | None
+) -> pl.DataFrame:
     others = [f for f in (_fusions(study), _cna(study)) if f is not None]
     if mutations is None and not others:
         raise ProfileFileError(
@@ -471,13 +498,12 @@ def prescreen(study: Path, protocol: Protocol, progress: Progress | None = None)
         genes = mutations["gene"].unique().to_list()
         named = [g for g in genes if classifier.judges_variants_of(g)]
         is_named = pl.col("gene").is_in(named)
-        listed = mutations.filter(is_named)
+        listed = mutations.filter(is_named).with_columns(_exon_number())
         unlisted = mutations.lazy().filter(~is_named)  # most rows: never copied whole
-        step(
-            f"judging {listed.select(_variant_keys(listed))['akey'].n_unique():,} alterations of listed genes"
-        )
         listed = listed.with_columns(_variant_keys(listed))
-        keys = _key_table(listed["akey"].unique().to_list(), classifier)
+        listed_keys = listed["akey"].unique().to_list()
+        step(f"judging {len(listed_keys):,} alterations of listed genes")
+        keys = _key_table(listed_keys, classifier)
         parts.append(
             listed.join(keys, on="akey", how="left")
             .select(columns)
@@ -553,37 +579,38 @@ def prescreen(study: Path, protocol: Protocol, progress: Progress | None = None)
     if samples is not None:
         everyone.append(samples["sample_id"])
     every = pl.concat(everyone).drop_nulls().unique().to_frame("sample_id")
-    return _finish(every.join(per_sample, on="sample_id", how="left"), ids)
+    texts = ["candidates", "review", "alterations", "errors"]
+    return (
+        every.join(_finish(per_sample, ids), on="sample_id", how="left")
+        .with_columns(pl.col(texts).fill_null(""))
+        .sort("sample_id")
+    )
 
 
 def _finish(per_sample: pl.DataFrame, ids: list[str]) -> pl.DataFrame:
-    def listed(rank: int) -> pl.Expr:
-        return (
-            pl.concat_list([pl.when(pl.col(f"r_{s}") == rank).then(pl.lit(s)) for s in ids])
-            .list.drop_nulls()
-            .list.join(",")
-        )
+    """The text columns of the samples that have rows (the others get empty texts after the join)."""
 
-    alterations = (
-        pl.concat_list(
-            [
-                pl.when(pl.col(f"r_{s}") == 3).then(pl.lit(f"{s}: ") + pl.col(f"n_{s}").list.join(", "))
-                for s in ids
-            ]
-            + [  # rows for review list the alterations to review
-                pl.when(pl.col(f"r_{s}") == 2).then(
-                    pl.lit(f"{s} (review): ") + pl.col(f"m_{s}").list.join(", ")
-                )
-                for s in ids
-            ]
-        )
-        .list.drop_nulls()
-        .list.join("; ")
+    def joined(parts: Sequence[pl.Expr], separator: str) -> pl.Expr:
+        return pl.concat_str(parts, separator=separator, ignore_nulls=True).fill_null("")
+
+    def listed(rank: int) -> pl.Expr:
+        return joined([pl.when(pl.col(f"r_{s}") == rank).then(pl.lit(s)) for s in ids], ",")
+
+    alterations = joined(
+        [
+            pl.when(pl.col(f"r_{s}") == 3).then(pl.lit(f"{s}: ") + pl.col(f"n_{s}").list.join(", "))
+            for s in ids
+        ]
+        + [  # rows for review list the alterations to review
+            pl.when(pl.col(f"r_{s}") == 2).then(pl.lit(f"{s} (review): ") + pl.col(f"m_{s}").list.join(", "))
+            for s in ids
+        ],
+        "; ",
     )
     return per_sample.select(
         "sample_id",
         listed(3).alias("candidates"),
         listed(2).alias("review"),
-        alterations.fill_null("").alias("alterations"),
+        alterations.alias("alterations"),
         pl.col("errors").list.join("; ").fill_null("").alias("errors"),
-    ).sort("sample_id")
+    )
