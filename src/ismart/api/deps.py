@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ismart.registry import accounts
 from ismart.registry.access import Principal
+from ismart.registry.db import READ_ONLY
 from ismart.registry.errors import Forbidden, Unauthorized
 from ismart.registry.security import read_token
 from ismart.registry.settings import Settings
@@ -51,6 +52,7 @@ def _caller(request: Request, credentials: HTTPAuthorizationCredentials | None) 
     state = get_state(request)
     claims = read_token(token=credentials.credentials, secret=state.settings.signing_key())
     with state.sessions() as session:
+        session.connection(execution_options={READ_ONLY: True})  # reads only: no write lock on SQLite
         principal = accounts.resolve(session, username=claims.username, version=claims.version)
     return principal, claims.password_change
 
