@@ -31,7 +31,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--url", help="database URL (default: a fresh SQLite file); emptied first")
     parser.add_argument("--n", type=int, default=60, help="stored triples to time (at most 500)")
-    parser.add_argument("--profile", help="pyinstrument profile to write (.html: HTML, else text)")
+    parser.add_argument("--profile", help="profile to write: .pstats (cProfile); .html, text (pyinstrument)")
     args = parser.parse_args()
     n = max(5, min(args.n, 500))
     with tempfile.TemporaryDirectory() as tmp:
@@ -88,20 +88,29 @@ async def _measure(n: int, profile: str | None, url: str) -> None:
         for _ in range(5):  # warm up
             await triple()
         per = {k: [] for k in per}
-        profiler = None
-        if profile:
+        if profile and profile.endswith(".pstats"):  # cProfile: a pstats file
+            import cProfile
+
+            cprofile = cProfile.Profile()
+            cprofile.enable()
+            for _ in range(n):
+                await triple()
+            cprofile.disable()
+            cprofile.dump_stats(profile)
+        elif profile:
             from pyinstrument import Profiler
 
             profiler = Profiler(interval=0.0005, async_mode="disabled")
             profiler.start()
-        for _ in range(n):
-            await triple()
-        if profiler is not None:
+            for _ in range(n):
+                await triple()
             profiler.stop()
-            assert profile is not None
             html = profile.endswith(".html")
             out = profiler.output_html() if html else profiler.output_text(unicode=True)
             Path(profile).write_text(out, encoding="utf-8")
+        else:
+            for _ in range(n):
+                await triple()
     print(f"database: {url.split('@')[-1].split('/')[0]}  n={n}  CPU ms per request (mean, median)")
     for key, values in per.items():
         print(f"  {key:10s} {statistics.mean(values):6.2f}  {statistics.median(values):6.2f}")
