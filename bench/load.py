@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import socket
 import statistics
 import subprocess
@@ -95,6 +96,27 @@ def start_server(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
             time.sleep(0.1)
     process.kill()
     raise SystemExit("server did not start")
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by a process and its live children (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(entry.name) == pid or int(fields[1]) == pid:  # fields[1]: the parent's pid
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def own_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def token(base: str, username: str) -> dict[str, str]:
@@ -199,16 +221,24 @@ def main() -> None:
                 threading.Thread(target=drive, args=(base, headers, seconds, results, args.mix))
                 for _ in range(clients)
             ]
-            began = time.monotonic()
+            began, server_cpu, client_cpu = time.monotonic(), tree_cpu(server.pid), own_cpu()
             for t in threads:
                 t.start()
             for t in threads:
                 t.join()
+            elapsed = time.monotonic() - began
+            server_cpu, client_cpu = tree_cpu(server.pid) - server_cpu, own_cpu() - client_cpu
             print(
                 f"database: {url.split('@')[-1]}; clients: {clients}; "
-                f"server workers: {args.workers}; mix: {args.mix}"
+                f"server workers: {args.workers}; mix: {args.mix}; load average {os.getloadavg()[0]:.1f}"
             )
-            report(results, time.monotonic() - began)
+            report(results, elapsed)
+            done = max(1, sum(1 for r in results if r[1] < 300))
+            print(
+                f"CPU during the run: server {server_cpu:.1f} s ({server_cpu / done * 1000:.2f} ms per "
+                f"successful request), load generator {client_cpu:.1f} s "
+                f"({client_cpu / done * 1000:.2f} ms per request)"
+            )
         finally:
             server.terminate()
             server.wait(timeout=10)

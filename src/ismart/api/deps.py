@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ismart.registry import accounts
 from ismart.registry.access import Principal
+from ismart.registry.db import READ_ONLY
 from ismart.registry.errors import Forbidden, Unauthorized
 from ismart.registry.security import read_token
 from ismart.registry.settings import Settings
@@ -51,6 +52,13 @@ def _caller(request: Request, credentials: HTTPAuthorizationCredentials | None) 
     state = get_state(request)
     claims = read_token(token=credentials.credentials, secret=state.settings.signing_key())
     with state.sessions() as session:
+        # one read: on SQLite a deferred transaction (no write lock), on PostgreSQL no transaction at
+        # all (autocommit: no BEGIN and ROLLBACK round trips around the single SELECT)
+        bind = session.get_bind()
+        options: dict[str, object] = {READ_ONLY: True}
+        if bind.dialect.name == "postgresql":
+            options["isolation_level"] = "AUTOCOMMIT"
+        session.connection(execution_options=options)
         principal = accounts.resolve(session, username=claims.username, version=claims.version)
     return principal, claims.password_change
 
@@ -71,6 +79,11 @@ def get_any_principal(
     return _caller(request, credentials)[0]
 
 
-StateDep = Annotated[AppState, Depends(get_state)]
+async def _state(request: Request) -> AppState:
+    """The dependency: async, so FastAPI calls it in the event loop, not in a worker thread."""
+    return get_state(request)
+
+
+StateDep = Annotated[AppState, Depends(_state)]
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 AnyPrincipalDep = Annotated[Principal, Depends(get_any_principal)]

@@ -335,7 +335,7 @@ def serve(
     start_schedule(state.settings, state.sessions)  # signed checkpoints, if ISMART_AUDIT_CHECKPOINT_DIR
     if workers == 1:
         warm_up(state)  # each worker process warms its own caches (worker_app)
-        uvicorn.run(create_app(state=state), host=host, port=port, log_level="warning")
+        uvicorn.run(create_app(state=state), host=host, port=port, log_level="warning", access_log=False)
     else:
         from ismart.api.lifeline import mark_supervisor
 
@@ -347,4 +347,5 @@ def serve(
             host=host,
             port=port,
             log_level="warning",
+            access_log=False,  # uvicorn's per-request log line (ismart keeps its own access log)
         )

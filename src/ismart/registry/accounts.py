@@ -210,10 +210,12 @@ def change_own_password(session: Session, *, username: str, current: str, new: s
 def resolve(session: Session, *, username: str, version: int) -> Principal:
     """The caller of a token or session, as the database says now: refused if the account is
     gone, inactive, or changed since the token was issued (role, site, password)."""
-    user = session.scalars(select(User).where(User.username == username)).first()
-    if user is None or not user.active or user.token_version != version:
+    columns = (User.active, User.token_version, User.role, User.site_code)
+    query = select(*columns).where(User.username == username)
+    row = session.execute(query).first()  # four columns, no ORM object: this runs on every request
+    if row is None or not row.active or row.token_version != version:
         raise Unauthorized("invalid or expired token")
-    return principal_of(user)
+    return Principal(username, Role(row.role), row.site_code)
 
 
 # --- sign-in throttling ----------------------------------------------------------------------------

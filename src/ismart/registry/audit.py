@@ -34,6 +34,7 @@ GENESIS = "0" * 64
 UNTRACKED = {"audit_log", "login_throttles", "access_log", "alembic_version", "screening_summaries"}
 _TOUCHED = "audit_touched"
 _KEYS = "audit_keys"
+_HEAD = "audit_head"  # (id, hash) of the last entry this transaction appended, while it holds the lock
 
 
 def _key_id(key: bytes) -> str:
@@ -168,9 +169,14 @@ def record(
     """Append one audit row in the caller's transaction, with the hashes of the rows written since
     the previous entry."""
     session.flush()
-    _lock_chain(session)
-    query = select(AuditEntry.id, AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)
-    last = session.execute(query).first()
+    head: tuple[int, str] | None = session.info.get(_HEAD)
+    if head is None:  # the transaction's first entry: take the chain's lock, read its head
+        _lock_chain(session)
+        query = select(AuditEntry.id, AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)
+        row = session.execute(query).first()
+        last = (int(row[0]), str(row[1])) if row else None
+    else:  # the lock is held until the transaction ends: no other appender came in between
+        last = head
     keys = keys_of(session)
     entry = AuditEntry(
         id=(last[0] + 1) if last else 1,
@@ -188,9 +194,8 @@ def record(
         hash="",
     )
     entry.hash = _digest(entry, keys.current)
-    session.add(entry)
-    session.flush()
-    session.info.pop(_TOUCHED, None)
+    session.add(entry)  # inserted by the next flush (at the latest the commit's)
+    session.info[_HEAD] = (entry.id, entry.hash)
     return entry
 
 
@@ -267,6 +272,17 @@ def _audit_leftover_rows(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _forget_rows(session: Session) -> None:
     session.info.pop(_TOUCHED, None)
+    session.info.pop(_HEAD, None)
+
+
+@event.listens_for(Session, "after_commit")
+def _release_head(session: Session) -> None:
+    session.info.pop(_HEAD, None)  # the chain's lock went with the transaction
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_head(session: Session, _previous: Any) -> None:
+    session.info.pop(_HEAD, None)
 
 
 # --- verification ----------------------------------------------------------------------------------

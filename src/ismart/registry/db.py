@@ -13,9 +13,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from ismart.registry.audit import UNKEYED, AuditKeys
 from ismart.registry.context import CONTEXT_KEY, RegistryContext, shipped
 
-__all__ = ["Session", "downgrade", "make_engine", "make_sessionmaker", "sessionmaker", "upgrade"]
+__all__ = ["READ_ONLY", "Session", "downgrade", "make_engine", "make_sessionmaker", "sessionmaker", "upgrade"]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# execution option of a connection that only reads (the caller's account check on every request):
+# on SQLite it begins a deferred transaction instead of taking the write lock
+READ_ONLY = "ismart_read_only"
 
 
 def _sqlite_immediate(engine: Engine) -> None:
@@ -30,7 +33,10 @@ def _sqlite_immediate(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if connection.get_execution_options().get(READ_ONLY):
+            connection.exec_driver_sql("BEGIN")  # a reader: a WAL snapshot, queued behind no writer
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(*, url: str) -> Engine:
