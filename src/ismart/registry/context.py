@@ -42,7 +42,8 @@ def shipped() -> RegistryContext:
 
 def from_settings(*, protocol_dir: str | None = None, efficacy_file: str | None = None) -> RegistryContext:
     """The protocol folder named (else the shipped data); the sponsor's efficacy file, else the
-    folder's efficacy.yaml, else the shipped designs. Loaded and checked here, once."""
+    folder's efficacy.yaml, else the shipped designs; the sponsor's conduct files the environment
+    names (``sponsor_data``). Loaded and checked here, once."""
     if not protocol_dir and not efficacy_file and not sponsor_data.named_in_environment():
         return shipped()
     proto = protocol_in_force(protocol_dir) if protocol_dir else load_protocol()
