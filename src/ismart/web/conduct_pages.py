@@ -26,7 +26,7 @@ from ismart.registry.conduct_models import AdverseEventRow, DoseAssignment
 from ismart.registry.context import in_force
 from ismart.registry.errors import RegistryError
 from ismart.treatment.adverse_events import ATTRIBUTIONS
-from ismart.web.app import PREFIX, Ctx, PageError, _field, current
+from ismart.web.app import PREFIX, Ctx, PageError, _field, _number, current
 
 router = APIRouter(include_in_schema=False)
 CHART_ROLES = (Role.trial_office, Role.safety_committee, Role.monitor)
@@ -50,16 +50,6 @@ def _problem(exc: Exception) -> tuple[int, str]:
 
 def _validate(model: type[BaseModel], data: dict[str, Any]) -> Any:
     return model.model_validate(data)
-
-
-def _opt_float(form: FormData, name: str, label: str) -> float | None:
-    text = _field(form, name)
-    if not text:
-        return None
-    try:
-        return float(text)
-    except ValueError:
-        raise PageError(422, f"{label}: {text!r} is not a number") from None
 
 
 def _opt_int(form: FormData, name: str, label: str) -> int | None:
@@ -157,14 +147,14 @@ def _event_body(form: FormData, drugs: list[str]) -> dict[str, Any]:
     grade = _opt_int(form, "grade", "Grade")
     if grade is not None:
         body["grade"] = grade
-    value = _opt_float(form, "lab_value", "Laboratory value")
+    value = _number(form, "lab_value", "Laboratory value")
     if value is not None:
         body["lab"] = {
             "value": value,
             "unit": _field(form, "lab_unit"),
-            "uln": _opt_float(form, "lab_uln", "ULN"),
-            "lln": _opt_float(form, "lab_lln", "LLN"),
-            "baseline": _opt_float(form, "lab_baseline", "Baseline"),
+            "uln": _number(form, "lab_uln", "ULN"),
+            "lln": _number(form, "lab_lln", "LLN"),
+            "baseline": _number(form, "lab_baseline", "Baseline"),
         }
     if _field(form, "aware_at"):
         body["aware_at"] = _field(form, "aware_at")
@@ -233,7 +223,7 @@ def _cycle_body(form: FormData, drugs: list[str], it_drugs: list[str]) -> dict[s
             number = _opt_int(form, f"{key}_{i}", f"{drug}: {label.replace('_', ' ')}")
             if number is not None:
                 entry[label] = number
-        reduction = _opt_float(form, f"reduction_{i}", f"{drug}: reduction (%)")
+        reduction = _number(form, f"reduction_{i}", f"{drug}: reduction (%)")
         if reduction is not None:
             entry["reduction_percent"] = reduction
         doses.append(entry)
@@ -247,14 +237,14 @@ def _cycle_body(form: FormData, drugs: list[str], it_drugs: list[str]) -> dict[s
                 "drug": drug,
                 "planned_administrations": planned,
                 "given_administrations": _opt_int(form, f"it_given_{i}", f"Intrathecal {drug}: given") or 0,
-                "given_mg": _opt_float(form, f"it_mg_{i}", f"Intrathecal {drug}: mg given"),
+                "given_mg": _number(form, f"it_mg_{i}", f"Intrathecal {drug}: mg given"),
             }
         )
     body: dict[str, Any] = {
         "number": _opt_int(form, "number", "Cycle number"),
         "start_date": _field(form, "start_date") or None,
-        "height_cm": _opt_float(form, "height_cm", "Height (cm)"),
-        "weight_kg": _opt_float(form, "weight_kg", "Weight (kg)"),
+        "height_cm": _number(form, "height_cm", "Height (cm)"),
+        "weight_kg": _number(form, "weight_kg", "Weight (kg)"),
         "gate_reason": _field(form, "gate_reason") or None,
         "sponsor_approval": _field(form, "sponsor_approval") or None,
         "doses": doses,
