@@ -60,7 +60,7 @@ def _text(variable: str) -> tuple[str, str] | None:
 def from_environment(proto: Protocol) -> SponsorData:
     """Every sponsor file the environment names, read and checked against ``proto``."""
     dlt = load_dlt_settings(*f) if (f := _text("ISMART_DLT_RULES")) else PLACEHOLDER_SETTINGS
-    doses = load_dose_table(Path(os.environ["ISMART_DOSE_TABLE"])) if _text("ISMART_DOSE_TABLE") else None
+    doses = load_dose_table(Path(p)) if (p := os.environ.get("ISMART_DOSE_TABLE")) else None  # reads its file
     terms = parse_terms(*f) if (f := _text("ISMART_CTCAE_TERMS")) else shipped_terms()
     levels = None
     if f := _text("ISMART_DOSE_LEVELS"):
