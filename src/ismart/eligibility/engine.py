@@ -7,7 +7,7 @@ from datetime import date
 from ismart import ENGINE_VERSION
 from ismart.dossier import Dossier
 from ismart.eligibility.allocation import recommend
-from ismart.eligibility.context import Context, Options
+from ismart.eligibility.context import Context, Options, Shared
 from ismart.eligibility.result import (
     CriterionResult,
     MatchedAlteration,
@@ -143,8 +143,10 @@ def screen(
     profile = build_profile(dossier.profiling)
     opts = options or Options()
     results = []
+    shared = Shared()  # every sub-protocol's context: the same dossier, dates and options
     for sp in protocol.subprotocols:
-        ctx = Context(dossier, planned, dossier.patient.inclusion_date or planned, as_of, opts, profile, sp)
+        inclusion = dossier.patient.inclusion_date or planned
+        ctx = Context(dossier, planned, inclusion, as_of, opts, profile, sp, shared)
         results.append(screen_subprotocol(sp, ctx))
     priorities = {sp.id: sp.priority for sp in protocol.subprotocols}
     return ScreeningResult(

@@ -11,7 +11,7 @@ from ismart.eligibility.status import Outcome, Status, all_of, any_of, negate
 from ismart.errors import InternalError
 from ismart.protocol.model import AllRule, AnyRule, NotRule, OpenQuestion, Rule
 
-__all__ = ["RULE_TYPES", "evaluate", "open_question"]
+__all__ = ["READS_SUBPROTOCOL", "RULE_TYPES", "evaluate", "open_question", "rule_key"]
 
 _EVALUATORS: dict[str, Callable[[Any, Context], Outcome]] = {
     "age": patient.age,
@@ -48,6 +48,25 @@ _EVALUATORS: dict[str, Callable[[Any, Context], Outcome]] = {
 }
 
 RULE_TYPES = frozenset(_EVALUATORS) | {"open_question", "all", "any", "not"}
+# rule types whose evaluator reads ctx.subprotocol (its criteria, drugs or id): evaluated for each
+# sub-protocol; every other rule is evaluated once per screening and its outcome shared
+READS_SUBPROTOCOL = frozenset({"alteration", "infection", "prohibited_medication"})
+
+_KEYS: dict[int, tuple[Rule, str]] = {}  # id(rule) -> (the rule, its content key)
+_MAX_KEYS = 50_000
+
+
+def rule_key(rule: Rule) -> str:
+    """The rule's content as a key: equal rules of different sub-protocols share it. Kept per rule
+    object (the rule is held, so its id cannot be reused while the entry lives)."""
+    known = _KEYS.get(id(rule))
+    if known is not None and known[0] is rule:
+        return known[1]
+    if len(_KEYS) >= _MAX_KEYS:
+        _KEYS.clear()
+    key = rule.model_dump_json()
+    _KEYS[id(rule)] = (rule, key)
+    return key
 
 
 def open_question(rule: OpenQuestion) -> Outcome:
@@ -74,4 +93,12 @@ def evaluate(rule: Rule, ctx: Context) -> Outcome:
     evaluator = _EVALUATORS.get(rule.type)
     if evaluator is None:
         raise InternalError(f"no evaluator for rule type {rule.type!r}")
-    return evaluator(rule, ctx)
+    shared = ctx.shared
+    if shared is None or rule.type in READS_SUBPROTOCOL:
+        return evaluator(rule, ctx)
+    key = rule_key(rule)
+    outcome = shared.outcomes.get(key)
+    if outcome is None:
+        outcome = evaluator(rule, shared.neutral(ctx))
+        shared.outcomes[key] = outcome
+    return outcome
