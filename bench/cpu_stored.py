@@ -4,7 +4,8 @@
 
 The app runs in-process (httpx's ASGI transport; sync routes run inline in the loop's thread, so
 a profiler sees one thread). The three requests of `load.py --mix stored` (create a subject,
-upload its dossier, store a screening) and a stateless `POST /screen` are timed with this
+upload its dossier, store a screening), a stateless `POST /screen` and a CTCAE term search (the floor
+of an authenticated request: the account check and no table read) are timed with this
 process's CPU clock (user + system; the in-process client's share is included, the same before
 and after a change). With --profile, pyinstrument (not a dependency: install it yourself) writes
 a profile of the timed requests. On a shared machine CPU time is steadier than wall time.
@@ -64,7 +65,8 @@ async def _measure(n: int, profile: str | None, url: str) -> None:
         tok = await client.post("/token", json={"username": "bench_office", "password": PASSWORD})
         client.headers["Authorization"] = f"Bearer {tok.json()['access_token']}"
         body = dossier()
-        per: dict[str, list[float]] = {"subject": [], "dossier": [], "screening": [], "screen": []}
+        names = ("subject", "dossier", "screening", "screen", "floor")
+        per: dict[str, list[float]] = {name: [] for name in names}
 
         async def triple() -> None:
             t0 = time.process_time()
@@ -82,7 +84,11 @@ async def _measure(n: int, profile: str | None, url: str) -> None:
             r = await client.post("/screen", json=body)
             assert r.status_code == 200, r.text
             t4 = time.process_time()
-            for key, value in zip(per, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):
+            # the floor: an authenticated request (account check) that reads no table: a term search
+            r = await client.get("/ctcae-terms", params={"q": "Anemia", "limit": 1})
+            assert r.status_code == 200, r.text
+            t5 = time.process_time()
+            for key, value in zip(per, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4), strict=True):
                 per[key].append(value * 1000)
 
         for _ in range(5):  # warm up
