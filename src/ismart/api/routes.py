@@ -355,16 +355,20 @@ def rescreen(state: StateDep, who: PrincipalDep) -> s.RescreenPublic:
 
 @router.get("/verdict-changes", tags=["screenings"])
 def list_verdict_changes(
+    request: Request,
     state: StateDep,
     who: PrincipalDep,
     status: Annotated[Literal["pending", "reviewed"] | None, Query()] = None,
 ) -> list[s.VerdictChangePublic]:
-    return state.write(
-        lambda db: [
+    def work(db: Session) -> list[s.VerdictChangePublic]:
+        shown = [
             s.VerdictChangePublic.model_validate(c)
             for c in verdict_changes.list_verdict_changes(db, actor=who, status=status)
         ]
-    )
+        log_read(db, who, request, [c.subject_code for c in shown])
+        return shown
+
+    return state.write(work)
 
 
 @router.post("/verdict-changes/{change_id}/review", tags=["screenings"])

@@ -150,11 +150,13 @@ def get_ctcae_terms(
 
 
 @router.get("/subprotocols/{sp_id}/dose-finding")
-def get_dose_finding(sp_id: SubId, state: StateDep, who: PrincipalDep) -> dict[str, Any]:
+def get_dose_finding(sp_id: SubId, request: Request, state: StateDep, who: PrincipalDep) -> dict[str, Any]:
     """The design's decision for the next registration, derived from the records today."""
     on = state.today()
-    with state.sessions() as db:
-        return conduct.to_dict(conduct.view_dose_finding(db, actor=who, subprotocol=sp_id, on=on), who)
+    with state.sessions.begin() as db:
+        shown = conduct.to_dict(conduct.view_dose_finding(db, actor=who, subprotocol=sp_id, on=on), who)
+        log_read(db, who, request, conduct.shown_subjects(shown))
+        return shown
 
 
 @router.post("/subprotocols/{sp_id}/dose-finding/decisions", status_code=201)
@@ -357,12 +359,18 @@ def post_dlt(code: Code, body: DltDecisionCreate, state: StateDep, who: Principa
 
 @router.get("/subprotocols/{sp_id}/reports/dose-escalation.{fmt}")
 def get_escalation_chart(
-    sp_id: SubId, fmt: Annotated[str, Path(pattern=r"^(png|pdf)$")], state: StateDep, who: PrincipalDep
+    sp_id: SubId,
+    fmt: Annotated[str, Path(pattern=r"^(png|pdf)$")],
+    request: Request,
+    state: StateDep,
+    who: PrincipalDep,
 ) -> Response:
     """The dose-escalation chart (patients over time by level, DLTs marked) and the design's state."""
     on = state.today()
-    with state.sessions() as db:
+    with state.sessions.begin() as db:
         found, points, marks = conduct.escalation_report(db, actor=who, subprotocol=sp_id, on=on)
+        # a bar per patient, unlabelled: still each patient's dates and DLT
+        log_read(db, who, request, [p.subject for p in points])
     levels = list(found.design.levels) if found.design else sorted({p.dose_level for p in points})
     data = escalation_chart(
         points,
@@ -376,8 +384,10 @@ def get_escalation_chart(
 
 
 @router.get("/subprotocols/{sp_id}/reports/safety-listing.csv")
-def get_safety_listing(sp_id: SubId, state: StateDep, who: PrincipalDep) -> Response:
+def get_safety_listing(sp_id: SubId, request: Request, state: StateDep, who: PrincipalDep) -> Response:
     """Grade >= 3 adverse events by term, SAEs with their clocks, DLTs and deaths."""
-    with state.sessions() as db:
+    with state.sessions.begin() as db:
         rows = conduct.safety_listing(db, actor=who, subprotocol=sp_id, now=_now())
+        # the rows by term count patients; the SAE, DLT and death rows name them
+        log_read(db, who, request, [r["subject"] for r in rows if r["subject"]])
     return Response(safety_csv(rows), media_type="text/csv")

@@ -242,6 +242,12 @@ def _efficacy(report: EfficacyReport) -> s.EfficacyPublic:
 
 
 @router.get("/subprotocols/{sub_id}/efficacy", tags=["efficacy"])
-def get_efficacy(sub_id: SubId, state: StateDep, who: PrincipalDep) -> s.EfficacyPublic:
+def get_efficacy(sub_id: SubId, request: Request, state: StateDep, who: PrincipalDep) -> s.EfficacyPublic:
     """The efficacy stage derived from the records: evaluable at the RP2D, responders, the decision."""
-    return state.write(lambda db: _efficacy(svc.efficacy(db, actor=who, subprotocol=sub_id)))
+
+    def work(db: Session) -> s.EfficacyPublic:
+        shown = _efficacy(svc.efficacy(db, actor=who, subprotocol=sub_id))
+        log_read(db, who, request, [p.code for p in shown.patients])
+        return shown
+
+    return state.write(work)

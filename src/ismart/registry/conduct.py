@@ -941,6 +941,11 @@ def to_dict(state: DoseFinding, actor: Principal) -> dict[str, Any]:
     }
 
 
+def shown_subjects(shown: dict[str, Any]) -> list[str]:
+    """The patients' codes that ``to_dict`` left unmasked: the subjects its reader sees."""
+    return [p["subject"] for p in shown["patients"] if p["subject"] is not None]
+
+
 # --- reports ----------------------------------------------------------------------------------------
 
 

@@ -46,7 +46,7 @@ from ismart.registry import sites as registry_sites
 from ismart.registry.access import SITE_ROLES, Principal, Role
 from ismart.registry.context import in_force
 from ismart.registry.errors import NotFound, RegistryError
-from ismart.registry.models import AuditEntry, Screening, Site, User
+from ismart.registry.models import AuditEntry, Screening, Site, User, VerdictChange
 from ismart.registry.settings import Settings
 from ismart.web import session as ws
 from ismart.web import views
@@ -1027,8 +1027,13 @@ def _office_only(ctx: Ctx, *, read: bool = True) -> None:
 def changes_page(request: Request, msg: str | None = None) -> Response:
     ctx = current(request)
     _office_only(ctx)
-    changes = ctx.write(lambda db: verdict_changes.list_verdict_changes(db, actor=ctx.who))
-    return ctx.render("changes.html", changes=changes, message=msg)
+
+    def work(db: Session) -> list[VerdictChange]:
+        found = verdict_changes.list_verdict_changes(db, actor=ctx.who)
+        _seen(db, ctx, request, [c.subject_code for c in found])
+        return found
+
+    return ctx.render("changes.html", changes=ctx.write(work), message=msg)
 
 
 @router.post(f"{PREFIX}/office/changes/{{change_id}}")

@@ -22,11 +22,11 @@ from ismart.errors import IsmartError, _one_line
 from ismart.http_status import status_for
 from ismart.registry import conduct, dose_finding, registrations, subjects
 from ismart.registry.access import Role
-from ismart.registry.conduct_models import AdverseEventRow, DoseAssignment
+from ismart.registry.conduct_models import AdverseEventRow, Cycle, CycleDose, DoseAssignment
 from ismart.registry.context import in_force
 from ismart.registry.errors import RegistryError
 from ismart.treatment.adverse_events import ATTRIBUTIONS
-from ismart.web.app import PREFIX, Ctx, PageError, _field, _number, current
+from ismart.web.app import PREFIX, Ctx, PageError, _field, _number, _seen, current
 
 router = APIRouter(include_in_schema=False)
 CHART_ROLES = (Role.trial_office, Role.safety_committee, Role.monitor)
@@ -105,6 +105,7 @@ def _events_page(
 
     def work(db: Session) -> list[tuple[AdverseEventRow, list[Any]]]:
         rows = conduct.list_adverse_events(db, actor=ctx.who, code=code)
+        _seen(db, ctx, ctx.request, [code])
         return [(r, conduct.clocks(r, now)) for r in rows]
 
     events = ctx.write(work)
@@ -195,7 +196,13 @@ def cycles_page(request: Request, code: str, msg: str | None = None) -> Response
 
 def _cycles_page(ctx: Ctx, code: str, *, values: dict[str, Any] | None = None, **extra: Any) -> Response:
     base = _subject_context(ctx, code)
-    cycles = ctx.write(lambda db: conduct.list_cycles(db, actor=ctx.who, code=code))
+
+    def work(db: Session) -> list[tuple[Cycle, list[CycleDose]]]:
+        found = conduct.list_cycles(db, actor=ctx.who, code=code)
+        _seen(db, ctx, ctx.request, [code])
+        return found
+
+    cycles = ctx.write(work)
     status = extra.pop("status", 200)
     table = dose_finding.sponsor(ctx.state.sessions).intrathecal
     return ctx.render(
@@ -287,10 +294,12 @@ def _dlt_page(ctx: Ctx, code: str, **extra: Any) -> Response:
     on = ctx.state.today()
 
     def work(db: Session) -> dict[str, Any]:
-        return {
+        shown = {
             "evaluation": conduct.dlt_evaluation(db, actor=ctx.who, code=code, on=on),
             "events": conduct.list_adverse_events(db, actor=ctx.who, code=code),
         }
+        _seen(db, ctx, ctx.request, [code])
+        return shown
 
     data = ctx.write(work)
     status = extra.pop("status", 200)
@@ -374,7 +383,9 @@ def _escalation_page(ctx: Ctx, sp_id: str, **extra: Any) -> Response:
                 .order_by(DoseAssignment.assigned_on, DoseAssignment.subject_code)
             )
         )
-        return {"state": conduct.to_dict(state, ctx.who), "to_assign": waiting}
+        shown = conduct.to_dict(state, ctx.who)
+        _seen(db, ctx, ctx.request, [*conduct.shown_subjects(shown), *(a.subject_code for a in waiting)])
+        return {"state": shown, "to_assign": waiting}
 
     data = ctx.write(work)
     status = extra.pop("status", 200)
@@ -394,9 +405,13 @@ def escalation_png(request: Request, sp_id: str) -> Response:
     ctx = current(request)
     _committee_pages(ctx)
     on = ctx.state.today()
-    found, points, marks = ctx.write(
-        lambda db: conduct.escalation_report(db, actor=ctx.who, subprotocol=sp_id, on=on)
-    )
+
+    def work(db: Session) -> tuple[Any, list[Any], list[Any]]:
+        report = conduct.escalation_report(db, actor=ctx.who, subprotocol=sp_id, on=on)
+        _seen(db, ctx, request, [p.subject for p in report[1]])  # a bar per patient, unlabelled
+        return report
+
+    found, points, marks = ctx.write(work)
     levels = list(found.design.levels) if found.design else sorted({p.dose_level for p in points})
     data = escalation_chart(
         points,

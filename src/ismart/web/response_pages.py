@@ -30,8 +30,8 @@ from ismart.registry.response_models import ResponseAssessment
 from ismart.report import efficacy_report as rep
 from ismart.response import Best, Disease, Extramedullary, ResponseResult
 from ismart.response.components import CNS_STATUSES, MRD_METHODS
-from ismart.response.efficacy import FLOW_STEPS, EnrolmentRow
-from ismart.web.app import PREFIX, Ctx, PageError, _field, _optional, current, templates
+from ismart.response.efficacy import FLOW_STEPS, EfficacyReport, EnrolmentRow
+from ismart.web.app import PREFIX, Ctx, PageError, _field, _optional, _seen, current, templates
 
 router = APIRouter(include_in_schema=False)
 
@@ -227,6 +227,7 @@ def _responses_context(db: Session, ctx: Ctx, code: str) -> dict[str, Any]:
         gates.append(
             (cycle, svc.cycle_gate(db, actor=ctx.who, code=code, cycle=cycle, sponsor_approved=None))
         )
+    _seen(db, ctx, ctx.request, [code])
     return {
         "subject": subject,
         "rows": rows,
@@ -390,6 +391,7 @@ def _render_outcome(
         subject = subjects.get_subject(db, actor=ctx.who, code=code)
         outcome = svc.get_outcome(db, actor=ctx.who, code=code)
         regs = registrations.list_registrations(db, actor=ctx.who, code=code)
+        _seen(db, ctx, ctx.request, [code])
         return {"subject": subject, "outcome": outcome, "registration": regs[0] if regs else None}
 
     data = ctx.write(work)
@@ -552,7 +554,13 @@ def efficacy_page(request: Request, sp_id: str, msg: str | None = None) -> Respo
     ctx = current(request)
     _report_reader(ctx)
     sp = _sp(ctx, sp_id)
-    report = ctx.write(lambda db: svc.efficacy(db, actor=ctx.who, subprotocol=sp.id))
+
+    def work(db: Session) -> EfficacyReport:
+        found = svc.efficacy(db, actor=ctx.who, subprotocol=sp.id)
+        _seen(db, ctx, request, [p.code for p in found.state.patients])
+        return found
+
+    report = ctx.write(work)
     return ctx.render(
         "efficacy.html",
         sp=sp,
