@@ -92,6 +92,13 @@ def test_a_bad_number_names_the_field() -> None:
     assert info.value.message == "QT (ms): 'long' is not a number"
 
 
+@pytest.mark.parametrize("text", ["nan", "NaN", "inf", "-Infinity", "1e999"])
+def test_a_number_that_is_not_finite_is_refused_with_the_field(text: str) -> None:
+    with pytest.raises(PageError) as info:
+        form_to_dossier(FormData([("ecg_qt", text)]))
+    assert (info.value.status, info.value.message) == (422, f"QT (ms): {text!r} is not a finite number")
+
+
 def test_bad_further_sections_name_the_line() -> None:
     with pytest.raises(PageError) as info:
         form_to_dossier(FormData([("extra", "consent:\n  signed_on: [\n")]))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import os
 import tempfile
 from collections.abc import Callable
@@ -600,9 +601,12 @@ def _number(data: FormData, name: str, label: str) -> float | None:
     if not text:
         return None
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
         raise PageError(422, f"{label}: {text!r} is not a number") from None
+    if not math.isfinite(value):  # float() reads "nan" and "inf": no measurement is either
+        raise PageError(422, f"{label}: {text!r} is not a finite number")
+    return value
 
 
 def form_to_dossier(data: FormData) -> dict[str, Any]:
