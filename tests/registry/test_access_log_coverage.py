@@ -219,3 +219,26 @@ def test_another_sites_conduct_page_is_not_found_and_not_logged(phase1: Phase1) 
     before = len(_entries(phase1.registry))
     assert client.get(f"/web/subjects/{code}/adverse-events").status_code == 404
     assert _entries(phase1.registry)[before:] == []
+
+
+def test_the_site_dashboard_names_only_the_subjects_of_the_page_shown(
+    registry: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ismart.registry import services
+    from ismart.web import app as web_app
+
+    add_users(registry)
+    codes = registry.state.write(
+        lambda db: [
+            services.create_subject(db, actor=services.SYSTEM, site_code="SE-STO").code for _ in range(5)
+        ]
+    )
+    monkeypatch.setattr(web_app, "PAGE_SIZE", 2)
+    client = _signed_in(registry, "staff")
+    before = len(_entries(registry))
+    for page in (1, 3):
+        assert client.get("/web/home", params={"page": page}).status_code == 200
+    assert _entries(registry)[before:] == [
+        ("staff", "GET /web/home", codes[:2]),
+        ("staff", "GET /web/home", codes[4:]),
+    ]

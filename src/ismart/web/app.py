@@ -362,37 +362,33 @@ def _dashboard(
     def work(db: Session) -> dict[str, Any]:
         rows = views.subject_rows(db, actor=ctx.who)
         sites = {s.code: st for s, st in registry_sites.list_sites(db)}
-        _seen(db, ctx, ctx.request, [r.code for r in rows])
+        shown = _filtered(rows, sort=sort, state_filter=state_filter, verdict=verdict, q=q)
+        pages = max(1, -(-len(shown) // PAGE_SIZE))
+        at = min(max(page, 1), pages)
+        # issue 14: the site's SAE clocks, due and overdue
+        clocks = conduct.overdue_clocks(db, actor=ctx.who, now=_utcnow(), include_open=True)
+        on_page = shown[(at - 1) * PAGE_SIZE : at * PAGE_SIZE]
+        # the subjects this page shows: its rows of the list and the SAE clocks' subjects
+        _seen(db, ctx, ctx.request, [*(r.code for r in on_page), *(e.subject_code for e, _ in clocks)])
         return {
-            "rows": rows,
+            "rows": on_page,
+            "total": len(rows),
+            "matching": len(shown),
+            "page": at,
+            "pages": pages,
             "statuses": sites.get(ctx.who.site_code or "", {}),
             "counters": views.capacity(db),
-            # issue 14: the site's SAE clocks, due and overdue
-            "sae_clocks": conduct.overdue_clocks(db, actor=ctx.who, now=_utcnow(), include_open=True),
+            "sae_clocks": clocks,
         }
 
     data = ctx.write(work)
-    rows: list[views.SubjectRow] = data["rows"]
-    total = len(rows)
-    if state_filter:
-        rows = [r for r in rows if r.state == state_filter]
-    if verdict:
-        rows = [r for r in rows if r.summary and verdict in r.summary.verdicts.values()]
-    if q:
-        rows = [r for r in rows if q.upper() in r.code]
-    column = sort.lstrip("-")
-    rows.sort(key=lambda r: r.sort_key(column), reverse=sort.startswith("-"))
-    matching = len(rows)
-    pages = max(1, -(-matching // PAGE_SIZE))
-    page = min(max(page, 1), pages)
-    rows = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     return ctx.render(
         "dashboard.html",
-        rows=rows,
-        total=total,
-        matching=matching,
-        page=page,
-        pages=pages,
+        rows=data["rows"],
+        total=data["total"],
+        matching=data["matching"],
+        page=data["page"],
+        pages=data["pages"],
         sort=sort,
         state_filter=state_filter,
         verdict=verdict,
@@ -407,6 +403,20 @@ def _dashboard(
         badge_class=_BADGE_CLASS,
         badge_text=_BADGE_TEXT,
     )
+
+
+def _filtered(
+    rows: list[views.SubjectRow], *, sort: str, state_filter: str, verdict: str, q: str
+) -> list[views.SubjectRow]:
+    """The dashboard's rows that match its filters, in its sort order."""
+    if state_filter:
+        rows = [r for r in rows if r.state == state_filter]
+    if verdict:
+        rows = [r for r in rows if r.summary and verdict in r.summary.verdicts.values()]
+    if q:
+        rows = [r for r in rows if q.upper() in r.code]
+    column = sort.lstrip("-")
+    return sorted(rows, key=lambda r: r.sort_key(column), reverse=sort.startswith("-"))
 
 
 def _office(ctx: Ctx, *, msg: str | None) -> Response:
