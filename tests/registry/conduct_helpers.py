@@ -100,6 +100,18 @@ def reviewed(phase1: Phase1, site: str) -> str:
     return flow_to_reviewed(phase1.registry, site=site)
 
 
+def registered_to_b(phase1: Phase1, site: str = SITES[0]) -> str:
+    """A reviewed subject of `site`, registered to B's dose finding by the site's investigator."""
+    code = reviewed(phase1, site)
+    reply = phase1.registry.client().post(
+        f"/subjects/{code}/dose-finding-registration",
+        json={"subprotocol": "B"},
+        headers=phase1.headers[f"inv_{site}"],
+    )
+    assert reply.status_code == 201, reply.text
+    return code
+
+
 def sponsor_files_in_force(phase1: Phase1) -> None:
     """Read the sponsor files the environment now names into the registry's context, as opening the
     registry again with those variables set would."""

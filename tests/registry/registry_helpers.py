@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import warnings
 from dataclasses import dataclass
@@ -48,6 +49,18 @@ class Registry:
 
     def client(self) -> TestClient:
         return TestClient(self.app, raise_server_exceptions=False)
+
+
+def signed_in_client(registry: Registry, username: str) -> TestClient:
+    """A client signed in to the web pages as `username` (the sign-in form, without a browser)."""
+    client = registry.client()
+    csrf = re.search(r'name="csrf" value="([^"]+)"', client.get("/").text)
+    assert csrf is not None
+    signed_in = client.post(
+        "/", data={"csrf": csrf.group(1), "username": username, "password": PASSWORD}, follow_redirects=False
+    )
+    assert signed_in.status_code == 303, signed_in.text
+    return client
 
 
 USERS = {

@@ -4,11 +4,10 @@ apart from the audit chain, append-only, listed for the trial office and monitor
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import pytest
-from registry_helpers import PASSWORD, Registry, add_users, flow_to_screened
+from registry_helpers import Registry, add_users, flow_to_screened, signed_in_client
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
@@ -98,14 +97,7 @@ def test_the_access_log_is_append_only(registry: Registry) -> None:
 def test_web_pages_log_the_subjects_they_show(registry: Registry) -> None:
     add_users(registry)
     code = flow_to_screened(registry)
-    client = registry.client()
-    page = client.get("/")
-    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
-    assert csrf is not None
-    signed_in = client.post(
-        "/", data={"csrf": csrf.group(1), "username": "staff", "password": PASSWORD}, follow_redirects=False
-    )
-    assert signed_in.status_code == 303, signed_in.text
+    client = signed_in_client(registry, "staff")
     assert client.get("/web/home").status_code == 200
     assert client.get(f"/web/subjects/{code}").status_code == 200
     entries = _entries(registry)

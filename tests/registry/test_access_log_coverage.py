@@ -5,15 +5,14 @@ verdict-change reads write one entry naming the subjects shown."""
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conduct_helpers import SITES, Phase1, open_phase1, reviewed
+from conduct_helpers import SITES, Phase1, open_phase1, registered_to_b
 from fastapi.routing import APIRoute, iter_route_contexts
-from registry_helpers import PASSWORD, Registry, add_users, flow_to_screened
+from registry_helpers import Registry, add_users, flow_to_screened, signed_in_client
 from sqlalchemy import Engine, select
 
 from ismart.registry.access_log import AccessEntry
@@ -116,17 +115,6 @@ def phase1(engine: Engine, tmp_path: Path) -> Iterator[Phase1]:
     yield from open_phase1(engine, tmp_path)
 
 
-def _on_dose_finding(phase1: Phase1) -> str:
-    code = reviewed(phase1, SITES[0])
-    reply = phase1.registry.client().post(
-        f"/subjects/{code}/dose-finding-registration",
-        json={"subprotocol": "B"},
-        headers=phase1.headers["inv_AT-VIE"],
-    )
-    assert reply.status_code == 201, reply.text
-    return code
-
-
 def _serious_event(phase1: Phase1, code: str) -> None:
     body: dict[str, Any] = {
         "term": "Febrile neutropenia",
@@ -147,7 +135,7 @@ def _serious_event(phase1: Phase1, code: str) -> None:
 
 
 def test_the_api_conduct_reports_name_the_patients_they_show(phase1: Phase1) -> None:
-    code = _on_dose_finding(phase1)
+    code = registered_to_b(phase1)
     _serious_event(phase1, code)
     client, office = phase1.registry.client(), phase1.headers["office"]
     before = len(_entries(phase1.registry))
@@ -166,13 +154,7 @@ def test_the_api_conduct_reports_name_the_patients_they_show(phase1: Phase1) -> 
 
 
 def test_a_site_reader_of_dose_finding_is_logged_with_only_the_codes_it_sees(phase1: Phase1) -> None:
-    own, other = _on_dose_finding(phase1), reviewed(phase1, SITES[1])
-    reply = phase1.registry.client().post(
-        f"/subjects/{other}/dose-finding-registration",
-        json={"subprotocol": "B"},
-        headers=phase1.headers["inv_DK-COP"],
-    )
-    assert reply.status_code == 201, reply.text
+    own, other = registered_to_b(phase1), registered_to_b(phase1, SITES[1])
     before = len(_entries(phase1.registry))
     shown = phase1.registry.client().get("/subprotocols/B/dose-finding", headers=phase1.headers["inv_AT-VIE"])
     assert shown.status_code == 200
@@ -189,20 +171,9 @@ def test_the_verdict_change_list_names_its_subjects(registry: Registry) -> None:
     assert _entries(registry)[-1] == ("office", "GET /verdict-changes", [])
 
 
-def _signed_in(registry: Registry, username: str) -> Any:
-    client = registry.client()
-    csrf = re.search(r'name="csrf" value="([^"]+)"', client.get("/").text)
-    assert csrf is not None
-    signed = client.post(
-        "/", data={"csrf": csrf.group(1), "username": username, "password": PASSWORD}, follow_redirects=False
-    )
-    assert signed.status_code == 303, signed.text
-    return client
-
-
 def test_the_conduct_and_response_pages_name_the_subject_they_show(phase1: Phase1) -> None:
-    code = _on_dose_finding(phase1)
-    client = _signed_in(phase1.registry, "inv_AT-VIE")
+    code = registered_to_b(phase1)
+    client = signed_in_client(phase1.registry, "inv_AT-VIE")
     pages = ("adverse-events", "cycles", "dlt", "responses", "outcome")
     before = len(_entries(phase1.registry))
     for page in pages:
@@ -214,8 +185,8 @@ def test_the_conduct_and_response_pages_name_the_subject_they_show(phase1: Phase
 
 
 def test_another_sites_conduct_page_is_not_found_and_not_logged(phase1: Phase1) -> None:
-    code = _on_dose_finding(phase1)
-    client = _signed_in(phase1.registry, "inv_DK-COP")
+    code = registered_to_b(phase1)
+    client = signed_in_client(phase1.registry, "inv_DK-COP")
     before = len(_entries(phase1.registry))
     assert client.get(f"/web/subjects/{code}/adverse-events").status_code == 404
     assert _entries(phase1.registry)[before:] == []
@@ -234,7 +205,7 @@ def test_the_site_dashboard_names_only_the_subjects_of_the_page_shown(
         ]
     )
     monkeypatch.setattr(web_app, "PAGE_SIZE", 2)
-    client = _signed_in(registry, "staff")
+    client = signed_in_client(registry, "staff")
     before = len(_entries(registry))
     for page in (1, 3):
         assert client.get("/web/home", params={"page": page}).status_code == 200

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conduct_helpers import SITES, Phase1, open_phase1, reviewed, sponsor_files_in_force
+from conduct_helpers import Phase1, open_phase1, registered_to_b, sponsor_files_in_force
 from registry_helpers import EXAMPLES, TODAY
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -26,17 +26,6 @@ DRUGS = ["dasatinib", "venetoclax", "dexamethasone", "cyclophosphamide", "cytara
 @pytest.fixture
 def phase1(engine: Engine, tmp_path: Path) -> Iterator[Phase1]:
     yield from open_phase1(engine, tmp_path)
-
-
-def _register_b(phase1: Phase1) -> str:
-    code = reviewed(phase1, SITES[0])
-    reply = phase1.registry.client().post(
-        f"/subjects/{code}/dose-finding-registration",
-        json={"subprotocol": "B"},
-        headers=phase1.headers["inv_AT-VIE"],
-    )
-    assert reply.status_code == 201, reply.text
-    return code
 
 
 def test_sponsor_files_are_put_in_force(
@@ -62,7 +51,7 @@ def test_sponsor_files_are_put_in_force(
     monkeypatch.setenv("ISMART_DOSE_TABLE", str(doses))
     sponsor_files_in_force(phase1)
     client, h = phase1.registry.client(), phase1.headers
-    code = _register_b(phase1)
+    code = registered_to_b(phase1)
     event = {
         "term": "nausea",
         "grade": 3,
@@ -201,7 +190,7 @@ def test_intrathecal_doses_come_from_the_sponsor_table_by_age(
     phase1: Phase1, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     client, h = phase1.registry.client(), phase1.headers
-    code = _register_b(phase1)
+    code = registered_to_b(phase1)
     cycle: dict[str, Any] = {
         "number": 1,
         "start_date": TODAY.isoformat(),
@@ -228,7 +217,7 @@ def test_intrathecal_table_plans_the_mg_for_the_age(
     monkeypatch.setenv("ISMART_INTRATHECAL_TABLE", str(table))
     sponsor_files_in_force(phase1)
     client, h = phase1.registry.client(), phase1.headers
-    code = _register_b(phase1)
+    code = registered_to_b(phase1)
     cycle: dict[str, Any] = {
         "number": 1,
         "start_date": TODAY.isoformat(),

@@ -12,7 +12,7 @@ import zipfile
 from collections.abc import Iterator
 
 import pytest
-from registry_helpers import PASSWORD, TODAY, Registry, add_users, eligible_b, flow_to_screened
+from registry_helpers import TODAY, Registry, add_users, eligible_b, flow_to_screened, signed_in_client
 from sqlalchemy import Engine, func, select
 
 from ismart.api import uploads
@@ -147,13 +147,7 @@ def test_a_spooled_upload_goes_to_disk_not_memory() -> None:
 def test_a_signed_in_web_session_may_upload_a_dossier_with_large_lab_files(registry: Registry) -> None:
     add_users(registry)
     code = flow_to_screened(registry)
-    c = registry.client()
-    csrf = re.search(r'name="csrf" value="([^"]+)"', c.get("/").text)
-    assert csrf is not None
-    signed_in = c.post(
-        "/", data={"csrf": csrf.group(1), "username": "staff", "password": PASSWORD}, follow_redirects=False
-    )
-    assert signed_in.status_code == 303
+    c = signed_in_client(registry, "staff")
     page = c.get(f"/web/subjects/{code}")
     token = re.search(r'name="csrf" value="([^"]+)"', page.text)
     assert token is not None
