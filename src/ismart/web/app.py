@@ -26,7 +26,6 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ismart import dossier
-from ismart.api.reads import action_of
 from ismart.errors import IsmartError, _one_line
 from ismart.http_status import status_for
 from ismart.medications import MedicationTable
@@ -125,7 +124,9 @@ def _set_cookie(response: Response, request: Request, name: str, value: str) -> 
 
 def _seen(db: Session, ctx: Ctx, request: Request, codes: list[str]) -> None:
     """Note in the access log that this page shows these subjects (one entry per page)."""
-    access_log.record(db, actor=ctx.who, action=action_of(request), subjects=codes)
+    route = request.scope.get("route")
+    action = f"{request.method} {getattr(route, 'path', request.url.path)}"
+    access_log.record(db, actor=ctx.who, action=action, subjects=codes)
 
 
 class Ctx:
